@@ -1,0 +1,349 @@
+"""The `lifecycle` command: parse, call the library, render, map errors to exit codes.
+
+Exit status: 0 ok, 2 bad usage, 3 invalid data (SPEC §5).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lifecycle_metrics import __version__
+from lifecycle_metrics.console import err, out, progress
+from lifecycle_metrics.dataset import Dataset, load
+from lifecycle_metrics.errors import DataError, LifecycleError, UsageError
+from lifecycle_metrics.metrics.catalog import CATALOG
+from lifecycle_metrics.metrics.engine import COLUMNS, MetricResult, compute_result
+from lifecycle_metrics.render import (
+    catalog_markdown,
+    catalog_rows,
+    issue_lines,
+    metrics_overview,
+    rows_to_csv,
+    rows_to_json,
+    rows_to_table,
+    validation_table,
+)
+from lifecycle_metrics.schema import TABLE_NAMES
+from lifecycle_metrics.validate.issues import Level, ValidationReport
+
+app = typer.Typer(
+    name="lifecycle",
+    help="Monthly B2B marketing lifecycle metrics: Attract, Capture, Nurture, Convert, Expand.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+ISSUES_SHOWN_PER_RULE = 5
+
+
+class TableFormat(StrEnum):
+    """Output formats of `metrics`."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class ValidateFormat(StrEnum):
+    """Output formats of `validate`."""
+
+    table = "table"
+    json = "json"
+
+
+class CatalogFormat(StrEnum):
+    """Output formats of `catalog`."""
+
+    table = "table"
+    markdown = "markdown"
+    json = "json"
+
+
+class DemoFormat(StrEnum):
+    """File formats the demo can write."""
+
+    parquet = "parquet"
+    csv = "csv"
+
+
+DataArgument = Annotated[
+    str,
+    typer.Argument(
+        help="Dataset folder (<table>.csv / <table>.parquet), DuckDB file, or connection URL."
+    ),
+]
+TzOption = Annotated[str, typer.Option("--tz", help="Report time zone (IANA name).")]
+QuarantineOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--quarantine",
+        help="Set invalid rows aside in DIR/<table>.csv (with a reason "
+        "column) and use the rest, instead of refusing the data.",
+        metavar="DIR",
+    ),
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")]
+
+
+def _fail(error: LifecycleError) -> None:
+    err.print(f"[bold red]Error:[/bold red] {error}", highlight=False)
+    if isinstance(error, DataError) and error.issues:
+        shown: dict[tuple[str, str, str | None], int] = {}
+        for issue in error.issues:
+            group = (issue.table, issue.rule, issue.column)
+            shown[group] = shown.get(group, 0) + 1
+            if shown[group] <= ISSUES_SHOWN_PER_RULE:
+                err.print(f"  {issue.describe()}", highlight=False, markup=False)
+    raise typer.Exit(error.exit_code)
+
+
+def _load(data: str, tz: str, quarantine: Path | None, quiet: bool) -> Dataset:
+    with progress("loading", quiet=quiet) as say:
+        dataset = load(data, tz=tz, quarantine=quarantine, progress=say)
+    if quarantine is not None and dataset.rows_quarantined:
+        err.print(
+            f"{dataset.rows_quarantined:,} invalid row(s) set aside in {quarantine}/ "
+            "(see the reason column); the rest is used",
+            highlight=False,
+        )
+    return dataset
+
+
+@app.command()
+def validate(
+    data: DataArgument,
+    tz: TzOption = "UTC",
+    output_format: Annotated[ValidateFormat, typer.Option("--format")] = ValidateFormat.table,
+    quarantine: QuarantineOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Check a dataset against the canonical tables: every problem with file, row and column."""
+    try:
+        with progress("validating", quiet=quiet) as say:
+            dataset = load(data, tz=tz, quarantine=quarantine, strict=False, progress=say)
+    except LifecycleError as error:
+        _fail(error)
+        return
+    report = dataset.report
+    if output_format is ValidateFormat.json:
+        out.print_json(json.dumps(_report_json(report)))
+    else:
+        _print_report(report)
+    if report.errors and quarantine is None:
+        raise typer.Exit(DataError.exit_code)
+
+
+def _report_json(report: ValidationReport) -> dict[str, object]:
+    return {
+        "valid": not report.errors,
+        "tables": [vars(stats) for stats in report.tables.values()],
+        "absent": [
+            {"table": name, "enables": list(CATALOG.enabled_by(name))}
+            for name in TABLE_NAMES
+            if name not in report.tables
+        ],
+        "ignored": report.ignored,
+        "problems": [
+            {
+                "level": rule.level.value,
+                "rule": rule.rule,
+                "table": rule.table,
+                "column": rule.column,
+                "count": rule.count,
+                "examples": [issue.as_dict() for issue in rule.examples],
+            }
+            for rule in report.rules
+        ],
+    }
+
+
+def _print_report(report: ValidationReport) -> None:
+    out.print(validation_table(report))
+    absent = [name for name in TABLE_NAMES if name not in report.tables]
+    if absent:
+        out.print("[bold]Tables absent[/bold] (and the metrics they would enable):")
+        for name in absent:
+            enables = ", ".join(CATALOG.enabled_by(name)) or "no v1 metric"
+            out.print(f"  {name}: {enables}", highlight=False)
+    if report.ignored:
+        out.print(f"Ignored (not canonical tables): {', '.join(report.ignored)}", highlight=False)
+    errors = issue_lines(report, Level.ERROR, ISSUES_SHOWN_PER_RULE)
+    warnings = issue_lines(report, Level.WARNING, ISSUES_SHOWN_PER_RULE)
+    if errors:
+        out.print(f"[bold red]{report.error_count:,} error(s)[/bold red]")
+        for line in errors:
+            out.print(line, highlight=False, markup=False)
+    if warnings:
+        out.print(
+            f"[bold yellow]Warnings ({sum(r.count for r in report.warnings):,})[/bold yellow]"
+        )
+        for line in warnings:
+            out.print(line, highlight=False, markup=False)
+    if not errors:
+        out.print("[green]Valid.[/green]")
+
+
+@app.command()
+def metrics(
+    data: DataArgument,
+    from_month: Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM.")] = None,
+    to_month: Annotated[str | None, typer.Option("--to", help="Last month, YYYY-MM.")] = None,
+    by: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--by", help="Dimension (channel, source, campaign_id, segment); repeat for several."
+        ),
+    ] = None,
+    tz: TzOption = "UTC",
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Report as of this instant; later rows are ignored."),
+    ] = None,
+    output_format: Annotated[TableFormat, typer.Option("--format")] = TableFormat.table,
+    metric: Annotated[
+        list[str] | None,
+        typer.Option("--metric", help="Metric id; repeat for several (default: all)."),
+    ] = None,
+    stage: Annotated[
+        str | None, typer.Option("--stage", help="Only this stage's metrics (attract … expand).")
+    ] = None,
+    quarantine: QuarantineOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Compute every metric for every month, in long form (SPEC §5)."""
+    try:
+        dataset = _load(data, tz, quarantine, quiet)
+        with progress("computing", quiet=quiet) as say:
+            result = compute_result(
+                dataset,
+                metrics=metric or (),
+                stage=stage,
+                by=by or (),
+                first_month=from_month,
+                last_month=to_month,
+                as_of=as_of,
+                progress=say,
+            )
+    except LifecycleError as error:
+        _fail(error)
+        return
+    _print_metrics(result, output_format, quiet)
+
+
+def _print_metrics(result: MetricResult, output_format: TableFormat, quiet: bool) -> None:
+    for missing in result.unavailable:
+        err.print(f"unavailable: {missing.metric} — {missing.reason}", highlight=False)
+    window = result.window
+    if not quiet:
+        span = f"{window.labels[0]} … {window.labels[-1]}" if window.months else "no month"
+        err.print(
+            f"as_of {window.as_of:%Y-%m-%d %H:%M:%S} UTC · months {span} (time zone {window.tz})",
+            highlight=False,
+        )
+    if output_format is TableFormat.csv:
+        sys.stdout.write(rows_to_csv(result.rows, COLUMNS))
+    elif output_format is TableFormat.json:
+        sys.stdout.write(rows_to_json(result.rows) + "\n")
+    else:
+        out.print(rows_to_table(result.rows, COLUMNS, "Lifecycle metrics"))
+
+
+@app.command()
+def catalog(
+    output_format: Annotated[CatalogFormat, typer.Option("--format")] = CatalogFormat.table,
+) -> None:
+    """List every metric: stage, kind, unit, the question it answers, its definition."""
+    rows = catalog_rows(CATALOG)
+    if output_format is CatalogFormat.json:
+        sys.stdout.write(json.dumps(rows, indent=1, ensure_ascii=False) + "\n")
+    elif output_format is CatalogFormat.markdown:
+        sys.stdout.write(catalog_markdown(CATALOG) + "\n")
+    else:
+        listing = [
+            {
+                **row,
+                "needs": ", ".join(row["needs"]),
+                "dimensions": ", ".join(row["dimensions"]) or "—",
+            }
+            for row in rows
+        ]
+        out.print(
+            rows_to_table(
+                listing,
+                ("id", "stage", "kind", "unit", "needs", "dimensions"),
+                f"{len(rows)} metrics",
+            )
+        )
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="[OUT]",
+            help="Folder to write the dataset to. Without it, a temporary folder is "
+            "used and the monthly metrics are computed on it.",
+        ),
+    ] = None,
+    contacts: Annotated[
+        int, typer.Option("--contacts", min=10, help="Number of contacts to generate.")
+    ] = 20_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 7,
+    file_format: Annotated[DemoFormat, typer.Option("--file-format")] = DemoFormat.parquet,
+    quiet: QuietOption = False,
+) -> None:
+    """Generate a realistic B2B SaaS demo dataset (seeded, deterministic)."""
+    from lifecycle_metrics.demo import DemoConfig, generate
+
+    config = DemoConfig(contacts=contacts, seed=seed, file_format=file_format.value)
+    target = out_dir or Path(tempfile.mkdtemp(prefix="lifecycle-demo-"))
+    try:
+        with progress("generating demo data", quiet=quiet) as say:
+            written = generate(target, config, progress=say)
+        err.print(
+            f"demo dataset: {sum(written.values()):,} rows in {len(written)} tables "
+            f"written to {target}",
+            highlight=False,
+        )
+        if out_dir is not None:
+            return
+        dataset = _load(str(target), "UTC", None, quiet)
+        with progress("computing", quiet=quiet) as say:
+            result = compute_result(dataset, progress=say)
+    except LifecycleError as error:
+        _fail(error)
+        return
+    out.print(metrics_overview(result, months=3))
+    out.print(f"Next: lifecycle metrics {target} --by channel --format csv", highlight=False)
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
+) -> None:
+    if version:
+        out.print(f"lifecycle-metrics {__version__}")
+        raise typer.Exit(0)
+
+
+def main() -> None:
+    """Entry point of the `lifecycle` command."""
+    try:
+        app()
+    except UsageError as error:  # raised outside a command's own handling
+        err.print(f"Error: {error}")
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,266 @@
+"""Load a dataset: read → type and check → (quarantine) → clean typed tables on DuckDB.
+
+Nothing is lost silently: every row read is either used or quarantined with its reason, and
+`TableStats` records both counts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+from ibis.backends.duckdb import Backend as DuckDBBackend
+
+from lifecycle_metrics.errors import DataError
+from lifecycle_metrics.io.export import write_csv
+from lifecycle_metrics.io.readers import ROW, read_raw_tables
+from lifecycle_metrics.periods import zone
+from lifecycle_metrics.schema import CURRENCY_TABLES, TABLE_NAMES, TABLES_BY_NAME
+from lifecycle_metrics.validate.checks import CheckedTable, RowRule, check_table
+from lifecycle_metrics.validate.issues import Issue, Level, RuleCount, TableStats, ValidationReport
+from lifecycle_metrics.validate.warnings import find_warnings
+
+# Referenced tables first, so references resolve against rows that are themselves valid.
+REFERENCED_FIRST = ("accounts", "campaigns", "features", "contacts")
+CHECK_ORDER: tuple[str, ...] = (
+    *REFERENCED_FIRST,
+    *(name for name in TABLE_NAMES if name not in REFERENCED_FIRST),
+)
+    "accounts",
+    "campaigns",
+    "features",
+    "contacts",
+    *tuple(
+        name
+        for name in TABLE_NAMES
+        if name not in ("accounts", "campaigns", "features", "contacts")
+    ),
+)
+EXAMPLES_PER_RULE = 20
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Dataset:
+    """Clean, typed canonical tables on one Ibis connection, and what loading found."""
+
+    con: DuckDBBackend
+    tables: dict[str, ir.Table]
+    tz: str
+    report: ValidationReport
+    source: str
+    quarantine_dir: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def has(self, *names: str) -> bool:
+        """True when every named table was given."""
+        return all(name in self.tables for name in names)
+
+    @property
+    def rows_quarantined(self) -> int:
+        """Rows set aside as invalid, over all tables."""
+        return sum(stats.rows_quarantined for stats in self.report.tables.values())
+
+
+def connect(memory_limit: str | None = None) -> DuckDBBackend:
+    """A fresh embedded DuckDB connection for one run."""
+    con = ibis.duckdb.connect()
+    if memory_limit:
+        con.raw_sql(f"SET memory_limit = '{memory_limit}'")
+    threads = os.environ.get("LIFECYCLE_THREADS")
+    if threads:
+        con.raw_sql(f"SET threads = {int(threads)}")
+    return con
+
+
+def _currency(con: DuckDBBackend, raw_tables: dict[str, ir.Table]) -> str | None:
+    """The dataset's majority currency when `currency` columns hold two or more values."""
+    counts: dict[str, int] = {}
+    for name in CURRENCY_TABLES:
+        table = raw_tables.get(name)
+        if table is None or "currency" not in table.columns:
+            continue
+        text = table["currency"].cast("string").strip().nullif("")
+        grouped = table.select(c=text).filter(lambda t: t.c.notnull()).c.value_counts()
+        for row in grouped.to_pyarrow().to_pylist():
+            counts[row["c"]] = counts.get(row["c"], 0) + int(row["c_count"])
+    if len(counts) < 2:
+        return None
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[0][0]
+
+
+def _rule_counts(checked: CheckedTable) -> tuple[int, dict[str, int]]:
+    expr = checked.expr
+    metrics = {rule.flag: expr[rule.flag].cast("int64").sum() for rule in checked.rules}
+    metrics["_bad"] = checked.any_flag.cast("int64").sum()
+    row = expr.aggregate(**metrics).to_pyarrow().to_pylist()[0]
+    bad = int(row.pop("_bad") or 0)
+    return bad, {name: int(value or 0) for name, value in row.items()}
+
+
+def _examples(checked: CheckedTable, rule: RowRule, count: int) -> tuple[Issue, ...]:
+    spec, raw = checked.spec, checked.raw
+    if rule.table_level:
+        return (
+            Issue(
+                level=Level.ERROR,
+                rule=rule.rule,
+                table=spec.name,
+                file=raw.source,
+                row=None,
+                column=rule.column,
+                value=None,
+                expected=f"{rule.expected} (all {count} rows are unusable without it)",
+            ),
+        )
+    expr = checked.expr
+    shown = expr[rule.shown].cast("string") if rule.shown else ibis.null("string")
+    detail = expr[rule.detail].cast("string") if rule.detail else ibis.null("string")
+    rows = (
+        expr.filter(expr[rule.flag])
+        .select(row=expr[ROW], value=shown, detail=detail)
+        .order_by("row")
+        .limit(EXAMPLES_PER_RULE)
+        .to_pyarrow()
+        .to_pylist()
+    )
+    return tuple(
+        Issue(
+            level=Level.ERROR,
+            rule=rule.rule,
+            table=spec.name,
+            file=raw.source,
+            row=int(row["row"]),
+            column=rule.column,
+            value=row["value"],
+            expected=rule.expected.replace("{detail}", str(row["detail"])),
+        )
+        for row in rows
+    )
+
+
+def _event_range(table: ir.Table, table_name: str) -> tuple[str | None, str | None]:
+    columns = TABLES_BY_NAME[table_name].event_columns
+    if not columns:
+        return None, None
+    column = table[columns[0]]
+    row = table.aggregate(first=column.min(), last=column.max()).to_pyarrow().to_pylist()[0]
+    first, last = row["first"], row["last"]
+    return (str(first) if first is not None else None, str(last) if last is not None else None)
+
+
+def load(
+    data: str | Path,
+    *,
+    tz: str = "UTC",
+    quarantine: Path | None = None,
+    strict: bool = True,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+    memory_limit: str | None = None,
+) -> Dataset:
+    """Read, type and check a dataset; raise DataError on any invalid row unless quarantining.
+
+    With `strict=False` the dataset is returned even when invalid (for `lifecycle validate`).
+    """
+    zone(tz)  # a bad zone is a usage error before anything is read
+    say = progress or (lambda _message: None)
+    con = connect(memory_limit)
+    source = read_raw_tables(con, data, say)
+    if not source.tables:
+        raise DataError(
+            f"{data}: no canonical table found — expected files named <table>.csv or "
+            f"<table>.parquet for at least one of: {', '.join(TABLE_NAMES)}"
+            + (f" (found only: {', '.join(source.ignored)})" if source.ignored else "")
+        )
+    report = ValidationReport(ignored=source.ignored)
+    currency = _currency(con, {name: raw.table for name, raw in source.tables.items()})
+    clean: dict[str, ir.Table] = {}
+    if quarantine is not None:
+        quarantine.mkdir(parents=True, exist_ok=True)
+    for name in CHECK_ORDER:
+        raw = source.tables.get(name)
+        if raw is None:
+            continue
+        say(f"checking {name} ({raw.row_count:,} rows)")
+        checked = check_table(raw, TABLES_BY_NAME[name], tz, clean, currency)
+        bad, counts = _rule_counts(checked)
+        for rule in checked.rules:
+            if counts[rule.flag]:
+                report.rules.append(
+                    RuleCount(
+                        level=Level.ERROR,
+                        rule=rule.rule,
+                        table=name,
+                        column=rule.column,
+                        count=counts[rule.flag],
+                        examples=_examples(checked, rule, counts[rule.flag]),
+                    )
+                )
+        table = con.create_table(f"clean_{name}", checked.clean(), temp=True, overwrite=True)
+        clean[name] = table
+        used = int(table.count().execute())
+        first, last = _event_range(table, name)
+        report.tables[name] = TableStats(
+            table=name,
+            source=raw.source,
+            rows_read=raw.row_count,
+            rows_used=used,
+            rows_quarantined=raw.row_count - used,
+            first_event=first,
+            last_event=last,
+        )
+        if bad and quarantine is not None:
+            bad_rows = checked.expr.filter(checked.any_flag)
+            keep = [column for column in raw.table.columns if column != ROW]
+            write_csv(
+                bad_rows.select(
+                    row=bad_rows[ROW], **{c: bad_rows[c] for c in keep}, reason=checked.reasons()
+                ).order_by("row"),
+                quarantine / f"{name}.csv",
+            )
+    say("looking for warnings")
+    for finding in find_warnings(clean, now or datetime.now(UTC).replace(tzinfo=None)):
+        count = int(finding.rows.count().execute())
+        if not count:
+            continue
+        rows = finding.rows.order_by("_row").limit(EXAMPLES_PER_RULE).to_pyarrow().to_pylist()
+        examples = tuple(
+            Issue(
+                level=Level.WARNING,
+                rule=finding.rule,
+                table=finding.table,
+                file=report.tables[finding.table].source,
+                row=int(row["_row"]),
+                column=finding.column,
+                value=row["value"],
+                expected=finding.expected.replace("{detail}", str(row["detail"])),
+            )
+            for row in rows
+        )
+        report.rules.append(
+            RuleCount(
+                level=Level.WARNING,
+                rule=finding.rule,
+                table=finding.table,
+                column=finding.column,
+                count=count,
+                examples=examples,
+            )
+        )
+    dataset = Dataset(
+        con=con, tables=clean, tz=tz, report=report, source=str(data), quarantine_dir=quarantine
+    )
+    if report.errors and strict and quarantine is None:
+        raise DataError(
+            f"{data}: {report.error_count:,} invalid value(s) — fix them, or pass --quarantine "
+            "DIR to set the bad rows aside and use the rest",
+            report.issues,
+        )
+    return dataset

@@ -1,0 +1,230 @@
+"""Find the canonical tables in a source and land them, untyped, on embedded DuckDB.
+
+Raw tables keep every source column under its lower-cased name plus `_row`, the row number as a
+spreadsheet shows it (the header of a CSV file is row 1). Typing and checking happen later, in
+`validate`, so that every bad value can be reported with its row instead of failing the read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import ibis
+import ibis.expr.types as ir
+from ibis.backends.duckdb import Backend as DuckDBBackend
+
+from lifecycle_metrics.errors import DataError, UsageError
+from lifecycle_metrics.schema import TABLE_NAMES
+
+ROW = "_row"
+FILE_SUFFIXES = (".csv", ".parquet")
+DATABASE_SUFFIXES = (".duckdb", ".ddb", ".db")
+URL_PATTERN = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
+@dataclass
+class RawTable:
+    """One canonical table as read: all source columns, lower-cased, plus `_row`."""
+
+    name: str
+    table: ir.Table
+    source: str  # the file (or database table) it came from, for messages
+    row_count: int
+    extra_columns: tuple[str, ...] = field(default=())
+
+
+@dataclass
+class RawSource:
+    """Everything read from one DATA argument."""
+
+    tables: dict[str, RawTable]
+    ignored: list[str]  # files or tables that are not canonical tables
+
+
+Progress = Callable[[str], None]
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _lowercase_columns(
+    con: DuckDBBackend,
+    relation_sql: str,
+    target: str,
+    source: str,
+    row_sql: str,
+    exclude: tuple[str, ...] = (),
+) -> None:
+    """Create view `target` over `relation_sql`: lower-cased column names and a `_row` column."""
+    described = con.con.execute(f"DESCRIBE SELECT * FROM {relation_sql}").fetchall()
+    columns = [row[0] for row in described if row[0] not in exclude]
+    lowered = [column.strip().lower() for column in columns]
+    duplicated = sorted({name for name in lowered if lowered.count(name) > 1})
+    if duplicated:
+        raise DataError(
+            f"{source}: column {duplicated[0]!r} appears more than once (column names are "
+            "compared in lower case); rename or drop one of them"
+        )
+    if ROW in lowered:
+        raise DataError(f"{source}: a column may not be called {ROW!r} (reserved for row numbers)")
+    select = ", ".join(
+        f"{_quote(original)} AS {_quote(name)}"
+        for original, name in zip(columns, lowered, strict=True)
+    )
+    con.con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {_quote(target)} AS "
+        f"SELECT {select}, {row_sql} AS {ROW} FROM {relation_sql}"
+    )
+
+
+def _read_csv(con: DuckDBBackend, path: Path, target: str) -> None:
+    """Land a CSV file as text columns; materialised so that row numbers follow the file."""
+    staging = f"_csv_{target}"
+    options = "header=true, all_varchar=true, delim=',', quote='\"', escape='\"'"
+    try:
+        con.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {_quote(staging)} AS "
+            f"SELECT * FROM read_csv({_literal(str(path))}, {options})"
+        )
+    except duckdb.Error as error:
+        first_line = str(error).strip().splitlines()[0]
+        raise DataError(f"{path}: cannot be read as CSV: {first_line}") from None
+    # rowid follows insertion order, which follows the file; +2 skips the header row.
+    _lowercase_columns(con, _quote(staging), target, str(path), "rowid + 2")
+
+
+def _read_parquet(con: DuckDBBackend, path: Path, target: str) -> None:
+    """Read a Parquet file in place (no copy), numbering rows from 1."""
+    relation = f"read_parquet({_literal(str(path))}, file_row_number=true)"
+    try:
+        _lowercase_columns(
+            con, relation, target, str(path), "file_row_number + 1", exclude=("file_row_number",)
+        )
+    except duckdb.Error as error:
+        first_line = str(error).strip().splitlines()[0]
+        raise DataError(f"{path}: cannot be read as Parquet: {first_line}") from None
+
+
+def _folder_tables(folder: Path) -> tuple[dict[str, Path], list[str]]:
+    found: dict[str, Path] = {}
+    ignored: list[str] = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        stem, suffix = path.stem.lower(), path.suffix.lower()
+        if suffix not in FILE_SUFFIXES or stem not in TABLE_NAMES:
+            ignored.append(path.name)
+            continue
+        if stem in found:
+            raise DataError(
+                f"{folder}: table {stem!r} is given twice ({found[stem].name} and {path.name}); "
+                "keep one file per table"
+            )
+        found[stem] = path
+    return found, ignored
+
+
+def _land_folder(con: DuckDBBackend, folder: Path, progress: Progress) -> RawSource:
+    paths, ignored = _folder_tables(folder)
+    for name, path in paths.items():
+        progress(f"reading {path.name}")
+        target = f"raw_{name}"
+        if path.suffix.lower() == ".csv":
+            _read_csv(con, path, target)
+        else:
+            _read_parquet(con, path, target)
+    tables = {name: _raw_table(con, name, str(path)) for name, path in paths.items()}
+    return RawSource(tables=tables, ignored=ignored)
+
+
+def _raw_table(con: DuckDBBackend, name: str, source: str) -> RawTable:
+    table = con.table(f"raw_{name}")
+    row_count = int(table.count().execute())
+    return RawTable(name=name, table=table, source=source, row_count=row_count)
+
+
+def _land_duckdb_file(con: DuckDBBackend, path: Path, progress: Progress) -> RawSource:
+    progress(f"attaching {path.name}")
+    try:
+        con.con.execute(f"ATTACH {_literal(str(path))} AS source_db (READ_ONLY)")
+    except duckdb.Error as error:
+        first_line = str(error).strip().splitlines()[0]
+        raise DataError(f"{path}: cannot be opened as a DuckDB database: {first_line}") from None
+    names = [
+        row[0]
+        for row in con.con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'source_db' "
+            "ORDER BY table_name"
+        ).fetchall()
+    ]
+    found = [name for name in names if name.lower() in TABLE_NAMES]
+    ignored = [name for name in names if name.lower() not in TABLE_NAMES]
+    tables: dict[str, RawTable] = {}
+    for name in found:
+        canonical = name.lower()
+        relation = f"source_db.main.{_quote(name)}"
+        _lowercase_columns(con, relation, f"raw_{canonical}", f"{path}:{name}", "rowid + 1")
+        tables[canonical] = _raw_table(con, canonical, f"{path}:{name}")
+    return RawSource(tables=tables, ignored=ignored)
+
+
+def _land_url(con: DuckDBBackend, url: str, progress: Progress) -> RawSource:
+    """Copy the canonical tables of any Ibis-reachable database into embedded DuckDB."""
+    try:
+        remote = ibis.connect(url)
+        names = remote.list_tables()
+    except Exception as error:  # any backend's connection error; shown without credentials
+        safe = re.sub(r"//[^@/]*@", "//***@", url)
+        raise DataError(f"{safe}: cannot connect: {type(error).__name__}") from None
+    found = [name for name in names if name.lower() in TABLE_NAMES]
+    ignored = [name for name in names if name.lower() not in TABLE_NAMES]
+    tables: dict[str, RawTable] = {}
+    for name in found:
+        canonical = name.lower()
+        progress(f"copying {name}")
+        arrow = remote.table(name).to_pyarrow()
+        staging = f"_url_{canonical}"
+        con.con.register(staging + "_arrow", arrow)
+        con.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {_quote(staging)} AS SELECT * FROM "
+            f"{_quote(staging + '_arrow')}"
+        )
+        con.con.unregister(staging + "_arrow")
+        _lowercase_columns(con, _quote(staging), f"raw_{canonical}", f"{url}:{name}", "rowid + 1")
+        tables[canonical] = _raw_table(con, canonical, name)
+    return RawSource(tables=tables, ignored=ignored)
+
+
+def read_raw_tables(
+    con: DuckDBBackend, data: str | Path, progress: Progress | None = None
+) -> RawSource:
+    """Land every canonical table found in `data` (folder, DuckDB file or URL) on `con`."""
+    say = progress or (lambda _message: None)
+    text = str(data)
+    if URL_PATTERN.match(text) and not text.lower().startswith("file://"):
+        if text.lower().startswith("duckdb://"):
+            return _land_duckdb_file(con, Path(text[len("duckdb://") :]), say)
+        return _land_url(con, text, say)
+    path = Path(text.removeprefix("file://")).expanduser()
+    if not path.exists():
+        raise UsageError(
+            f"DATA {text!r} does not exist: give a dataset folder, a DuckDB file "
+            "or a connection URL"
+        )
+    if path.is_dir():
+        return _land_folder(con, path, say)
+    if path.suffix.lower() in DATABASE_SUFFIXES:
+        return _land_duckdb_file(con, path, say)
+    raise UsageError(
+        f"DATA {text!r} is a file: give the folder holding <table>.csv / <table>.parquet files, "
+        "a DuckDB database (.duckdb) or a connection URL"
+    )

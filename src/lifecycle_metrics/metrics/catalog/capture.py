@@ -1,0 +1,52 @@
+"""Capture: how many new leads, from which channels, at what cost?"""
+
+from lifecycle_metrics.metrics.spec import (
+    CHANNEL_ONLY,
+    CONTACT_DIMENSIONS,
+    Kind,
+    Metric,
+    Stage,
+    Unit,
+)
+from lifecycle_metrics.metrics.values import CostPer, Count, Ratio, Ref
+
+LEADS = "How many new leads, from which channels, at what cost?"
+
+METRICS = (
+    Metric(
+        id="new_leads",
+        stage=Stage.CAPTURE,
+        kind=Kind.OUTCOME,
+        unit=Unit.COUNT,
+        question=LEADS,
+        definition="Contacts that reach lead in the month: the earliest of created_at and all "
+        "their stage changes.",
+        needs=("contacts",),
+        dimensions=CONTACT_DIMENSIONS,
+        additive=True,
+        value=Count(Ref("reach", "leads")),
+    ),
+    Metric(
+        id="visit_to_lead_rate",
+        stage=Stage.CAPTURE,
+        kind=Kind.OUTCOME,
+        unit=Unit.RATE,
+        question=LEADS,
+        definition="new_leads / unique_visitors of the month (total only).",
+        needs=("contacts", "web_sessions"),
+        dimensions=(),
+        value=Ratio(Ref("reach", "leads"), Ref("web", "visitors")),
+    ),
+    Metric(
+        id="cost_per_lead",
+        stage=Stage.CAPTURE,
+        kind=Kind.ACTIVITY,
+        unit=Unit.CURRENCY,
+        question=LEADS,
+        definition="Cost(m) / new_leads; per channel, the channel's cost with unallocated cost "
+        "shared out. Empty in a month without cost rows.",
+        needs=("contacts", "costs"),
+        dimensions=CHANNEL_ONLY,
+        value=CostPer(Ref("reach", "leads")),
+    ),
+)

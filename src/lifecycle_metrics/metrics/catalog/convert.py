@@ -1,0 +1,139 @@
+"""Convert: which sources bring customers, how fast, how many, at what cost and ROI."""
+
+from lifecycle_metrics.metrics.spec import (
+    CHANNEL_ONLY,
+    CONTACT_DIMENSIONS,
+    Kind,
+    Metric,
+    Stage,
+    Unit,
+)
+from lifecycle_metrics.metrics.values import CostPer, Count, Median, Ratio, Ref, TrailingReturn
+
+SOURCES = "Which lead sources and programs bring customers?"
+SPEED = "How fast do leads convert?"
+VOLUME = "How many SQLs and new customers, at what cost, with what ROI per channel?"
+
+METRICS = (
+    Metric(
+        id="sqls",
+        stage=Stage.CONVERT,
+        kind=Kind.OUTCOME,
+        unit=Unit.COUNT,
+        question=VOLUME,
+        definition="Contacts that reach sql (or a later funnel stage) in the month, first "
+        "time only.",
+        needs=("stage_changes",),
+        dimensions=CONTACT_DIMENSIONS,
+        additive=True,
+        value=Count(Ref("reach", "sqls")),
+    ),
+    Metric(
+        id="new_customers",
+        stage=Stage.CONVERT,
+        kind=Kind.OUTCOME,
+        unit=Unit.COUNT,
+        question=SOURCES,
+        definition="Accounts whose first contact to reach customer does so in the month "
+        "(dimensions of that contact; ties go to the lowest contact_id).",
+        needs=("stage_changes",),
+        dimensions=CONTACT_DIMENSIONS,
+        additive=True,
+        value=Count(Ref("new_customers", "accounts")),
+    ),
+    Metric(
+        id="cost_per_sql",
+        stage=Stage.CONVERT,
+        kind=Kind.ACTIVITY,
+        unit=Unit.CURRENCY,
+        question=VOLUME,
+        definition="Cost(m) / sqls.",
+        needs=("stage_changes", "costs"),
+        dimensions=CHANNEL_ONLY,
+        value=CostPer(Ref("reach", "sqls")),
+    ),
+    Metric(
+        id="cost_per_customer",
+        stage=Stage.CONVERT,
+        kind=Kind.ACTIVITY,
+        unit=Unit.CURRENCY,
+        question=VOLUME,
+        definition="Cost(m) / new_customers.",
+        needs=("stage_changes", "costs"),
+        dimensions=CHANNEL_ONLY,
+        value=CostPer(Ref("new_customers", "accounts")),
+    ),
+    Metric(
+        id="mql_to_sql_rate",
+        stage=Stage.CONVERT,
+        kind=Kind.OUTCOME,
+        unit=Unit.RATE,
+        question=SPEED,
+        definition="Of contacts reaching mql in the month, the share reaching sql within 90 days.",
+        needs=("stage_changes",),
+        dimensions=CONTACT_DIMENSIONS,
+        value=Ratio(
+            Ref("cohorts", "mql_converted"),
+            Ref("cohorts", "mql_cohort"),
+            present_when=(Ref("cohorts", "mql_cohort"),),
+            window_days=90,
+        ),
+    ),
+    Metric(
+        id="sql_to_customer_rate",
+        stage=Stage.CONVERT,
+        kind=Kind.OUTCOME,
+        unit=Unit.RATE,
+        question=SPEED,
+        definition="Of contacts reaching sql in the month, the share reaching customer within "
+        "180 days.",
+        needs=("stage_changes",),
+        dimensions=CONTACT_DIMENSIONS,
+        value=Ratio(
+            Ref("cohorts", "sql_converted"),
+            Ref("cohorts", "sql_cohort"),
+            present_when=(Ref("cohorts", "sql_cohort"),),
+            window_days=180,
+        ),
+    ),
+    Metric(
+        id="lead_to_customer_days",
+        stage=Stage.CONVERT,
+        kind=Kind.OUTCOME,
+        unit=Unit.DAYS,
+        question=SPEED,
+        definition="Median days from reaching lead to reaching customer, over contacts reaching "
+        "customer in the month.",
+        needs=("stage_changes",),
+        dimensions=CONTACT_DIMENSIONS,
+        value=Median(Ref("lead_to_customer", "median_days"), Ref("lead_to_customer", "contacts")),
+    ),
+    Metric(
+        id="bookings",
+        stage=Stage.CONVERT,
+        kind=Kind.OUTCOME,
+        unit=Unit.CURRENCY,
+        question=SOURCES,
+        definition="Sum of amount of deals won (closed_at) in the month.",
+        needs=("deals",),
+        dimensions=CHANNEL_ONLY,
+        additive=True,
+        value=Count(Ref("won_deals", "amount"), size=Ref("won_deals", "won_rows")),
+    ),
+    Metric(
+        id="marketing_roi",
+        stage=Stage.CONVERT,
+        kind=Kind.OUTCOME,
+        unit=Unit.RATE,
+        question=VOLUME,
+        definition="Over the 12 months ending with the month: (amount of new_business deals "
+        "won − Σ Cost) / Σ Cost; empty while the window has no cost.",
+        needs=("deals", "costs"),
+        dimensions=CHANNEL_ONLY,
+        value=TrailingReturn(
+            gain=Ref("won_deals", "new_business_amount"),
+            cost=Ref("costs", "cost"),
+            present_when=(Ref("won_deals", "new_business_rows"), Ref("costs", "cost_rows")),
+        ),
+    ),
+)

@@ -1,0 +1,273 @@
+"""Row rules of SPEC §2: one small rule each, all evaluated in one pass per table.
+
+A table is checked by building one Ibis expression holding, for each raw row, its typed values
+and one boolean flag per rule. Counting the flags is one query; examples are fetched only for
+rules that fired; the clean table is the rows with no flag set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+
+from lifecycle_metrics.io.readers import ROW, RawTable
+from lifecycle_metrics.schema import TableSpec
+from lifecycle_metrics.validate.coerce import coerce
+
+VALUE_PREFIX = "_v_"
+FLAG_PREFIX = "_e_"
+DETAIL_PREFIX = "_d_"
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A rule evaluated on every row: a flag column in the checked table."""
+
+    rule: str
+    column: str | None
+    flag: str  # name of the flag column
+    shown: str | None  # name of the column whose value is shown (the raw one)
+    expected: str  # what was expected; may hold {detail}
+    detail: str | None = None  # name of a column whose value fills {detail}
+    table_level: bool = False  # the whole table is affected (a missing column)
+
+
+@dataclass
+class CheckedTable:
+    """A raw table with typed values and rule flags, ready to count, show and clean."""
+
+    spec: TableSpec
+    raw: RawTable
+    expr: ir.Table
+    rules: list[RowRule]
+
+    @property
+    def any_flag(self) -> ir.BooleanValue:
+        """True on rows that break at least one rule."""
+        flags = [self.expr[rule.flag] for rule in self.rules]
+        if not flags:
+            return ibis.literal(False)
+        combined = flags[0]
+        for flag in flags[1:]:
+            combined = combined | flag
+        return combined  # type: ignore[return-value]
+
+    def reasons(self) -> ir.StringValue:
+        """A '; '-joined text of the rules each row breaks (for quarantine files)."""
+        pieces = [
+            ibis.ifelse(
+                self.expr[rule.flag],
+                f"{rule.rule}" + (f" ({rule.column})" if rule.column else "") + "; ",
+                "",
+            )
+            for rule in self.rules
+        ]
+        text: ir.StringValue = ibis.literal("")  # type: ignore[assignment]
+        for piece in pieces:
+            text = text + piece  # type: ignore[assignment]
+        return text.rstrip().re_replace(r";$", "")  # type: ignore[return-value]
+
+    def clean(self) -> ir.Table:
+        """The valid rows, typed, with every declared column and the extra source columns."""
+        columns: dict[str, ir.Value] = {ROW: self.expr[ROW]}
+        for column in self.spec.columns:
+            columns[column.name] = self.expr[VALUE_PREFIX + column.name]
+        for extra in self.raw.table.columns:
+            if extra != ROW and extra not in columns:
+                columns[extra] = self.expr[extra]
+        return self.expr.filter(~self.any_flag).select(**columns)
+
+
+def check_table(
+    raw: RawTable,
+    spec: TableSpec,
+    tz_name: str,
+    clean_tables: dict[str, ir.Table],
+    currency: str | None,
+) -> CheckedTable:
+    """Type `raw` as `spec` and flag every row rule; references resolve against `clean_tables`."""
+    table = raw.table
+    present = set(table.columns)
+    typed: dict[str, ir.Value] = {}
+    rules: list[RowRule] = []
+    flags: dict[str, ir.BooleanValue] = {}
+
+    def add(rule: RowRule, flag: ir.BooleanValue) -> None:
+        flags[rule.flag] = flag
+        rules.append(rule)
+
+    for index, column in enumerate(spec.columns):
+        value_name = VALUE_PREFIX + column.name
+        if column.name not in present:
+            typed[value_name] = ibis.null(_null_type(column.type.value))
+            if column.required:
+                add(
+                    RowRule(
+                        rule="missing_column",
+                        column=column.name,
+                        flag=f"{FLAG_PREFIX}{index}m",
+                        shown=None,
+                        expected=f"a column named {column.name!r}",
+                        table_level=True,
+                    ),
+                    ibis.literal(True),
+                )
+            continue
+        coerced = coerce(table[column.name], column, tz_name)
+        typed[value_name] = coerced.value
+        if column.required:
+            add(
+                RowRule(
+                    rule="required_empty",
+                    column=column.name,
+                    flag=f"{FLAG_PREFIX}{index}r",
+                    shown=column.name,
+                    expected=f"a value ({column.name} is required)",
+                ),
+                coerced.empty,
+            )
+        rule_name = "not_allowed" if column.values else "invalid_value"
+        add(
+            RowRule(
+                rule=rule_name,
+                column=column.name,
+                flag=f"{FLAG_PREFIX}{index}t",
+                shown=column.name,
+                expected=coerced.expected,
+            ),
+            coerced.invalid,
+        )
+        if column.min_value is not None and column.max_value is not None:
+            numeric = coerced.value
+            add(
+                RowRule(
+                    rule="out_of_range",
+                    column=column.name,
+                    flag=f"{FLAG_PREFIX}{index}o",
+                    shown=column.name,
+                    expected=f"a value from {column.min_value:g} to {column.max_value:g}",
+                ),
+                numeric.notnull() & ~numeric.between(column.min_value, column.max_value),  # type: ignore[attr-defined]
+            )
+
+    if currency is not None and "currency" in present:
+        text = table["currency"].cast("string").strip().nullif("")
+        add(
+            RowRule(
+                rule="mixed_currency",
+                column="currency",
+                flag=f"{FLAG_PREFIX}cur",
+                shown="currency",
+                expected=f"one currency for the whole dataset ({currency}); convert amounts "
+                "first, exchange rates are not supported",
+            ),
+            text.notnull() & (text != currency),
+        )
+
+    expr = table.mutate(**typed)
+    expr = expr.mutate(**flags)
+    expr, table_rules = _table_rules(expr, spec)
+    rules += table_rules
+    expr, key_rules = _key_rule(expr, spec)
+    rules += key_rules
+    expr, reference_rules = _reference_rules(expr, spec, clean_tables)
+    rules += reference_rules
+    return CheckedTable(spec=spec, raw=raw, expr=expr, rules=rules)
+
+
+def _null_type(kind: str) -> str:
+    return {
+        "timestamp": "timestamp",
+        "boolean": "boolean",
+        "number": "float64",
+        "integer": "int64",
+        "month": "int64",
+    }.get(kind, "string")
+
+
+def _table_rules(expr: ir.Table, spec: TableSpec) -> tuple[ir.Table, list[RowRule]]:
+    """Rules that tie several columns of one row together."""
+    value = lambda name: expr[VALUE_PREFIX + name]  # noqa: E731 - a local shorthand
+    rules: list[RowRule] = []
+    flags: dict[str, ir.BooleanValue] = {}
+    if spec.name == "deals":
+        rule = RowRule(
+            rule="closed_at_missing",
+            column="closed_at",
+            flag=f"{FLAG_PREFIX}closed",
+            shown="status",
+            expected="a closed_at for a won or lost deal",
+        )
+        flags[rule.flag] = value("status").isin(("won", "lost")) & value("closed_at").isnull()
+        rules.append(rule)
+    if spec.name == "subscriptions":
+        rule = RowRule(
+            rule="ends_before_start",
+            column="ended_at",
+            flag=f"{FLAG_PREFIX}ends",
+            shown="ended_at" if "ended_at" in expr.columns else None,
+            expected="an ended_at later than started_at ({detail})",
+            detail="started_at" if "started_at" in expr.columns else None,
+        )
+        flags[rule.flag] = (
+            value("ended_at").notnull()
+            & value("started_at").notnull()
+            & (value("ended_at") <= value("started_at"))
+        )
+        rules.append(rule)
+    return (expr.mutate(**flags) if flags else expr), rules
+
+
+def _key_rule(expr: ir.Table, spec: TableSpec) -> tuple[ir.Table, list[RowRule]]:
+    """Later rows repeating an id that an earlier row holds."""
+    if spec.key is None:
+        return expr, []
+    key = expr[VALUE_PREFIX + spec.key]
+    first_row = expr[ROW].min().over(group_by=key)
+    rule = RowRule(
+        rule="duplicate_id",
+        column=spec.key,
+        flag=f"{FLAG_PREFIX}dup",
+        shown=spec.key if spec.key in expr.columns else None,
+        expected="a unique " + spec.key + " (row {detail} holds it already)",
+        detail=f"{DETAIL_PREFIX}dup",
+    )
+    expr = expr.mutate(**{f"{DETAIL_PREFIX}dup": first_row})
+    expr = expr.mutate(**{rule.flag: key.notnull() & (expr[ROW] > expr[f"{DETAIL_PREFIX}dup"])})
+    return expr, [rule]
+
+
+def _reference_rules(
+    expr: ir.Table, spec: TableSpec, clean_tables: dict[str, ir.Table]
+) -> tuple[ir.Table, list[RowRule]]:
+    """Ids that must point at a row of another table, when that table is given."""
+    rules: list[RowRule] = []
+    for column in spec.columns:
+        if column.references is None:
+            continue
+        target_table, target_column = column.references.split(".")
+        if target_table not in clean_tables or target_table == spec.name:
+            continue
+        keys = clean_tables[target_table].select(_ref_key=clean_tables[target_table][target_column])
+        keys = keys.filter(keys._ref_key.notnull()).distinct()
+        joined = expr.left_join(keys, expr[VALUE_PREFIX + column.name] == keys._ref_key)
+        flag = f"{FLAG_PREFIX}ref_{column.name}"
+        expr = joined.mutate(
+            **{flag: joined[VALUE_PREFIX + column.name].notnull() & joined._ref_key.isnull()}
+        ).drop("_ref_key")
+        rules.append(
+            RowRule(
+                rule="unknown_reference",
+                column=column.name,
+                flag=flag,
+                shown=column.name,
+                expected=f"{_article(target_column)} {target_column} that exists in {target_table}",
+            )
+        )
+    return expr, rules
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
