@@ -31,16 +31,6 @@ CHECK_ORDER: tuple[str, ...] = (
     *REFERENCED_FIRST,
     *(name for name in TABLE_NAMES if name not in REFERENCED_FIRST),
 )
-    "accounts",
-    "campaigns",
-    "features",
-    "contacts",
-    *tuple(
-        name
-        for name in TABLE_NAMES
-        if name not in ("accounts", "campaigns", "features", "contacts")
-    ),
-)
 EXAMPLES_PER_RULE = 20
 
 Progress = Callable[[str], None]
