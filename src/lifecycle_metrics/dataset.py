@@ -18,10 +18,10 @@ from ibis.backends.duckdb import Backend as DuckDBBackend
 
 from lifecycle_metrics.errors import DataError
 from lifecycle_metrics.io.export import write_csv
-from lifecycle_metrics.io.readers import ROW, read_raw_tables
-from lifecycle_metrics.periods import zone
-from lifecycle_metrics.schema import CURRENCY_TABLES, TABLE_NAMES, TABLES_BY_NAME
-from lifecycle_metrics.validate.checks import CheckedTable, RowRule, check_table
+from lifecycle_metrics.io.readers import ROW, RawTable, read_raw_tables
+from lifecycle_metrics.periods import FIRST_YEAR, LAST_YEAR, ReportZone, zone
+from lifecycle_metrics.schema import CURRENCY_TABLES, TABLE_NAMES, TABLES_BY_NAME, ColumnType
+from lifecycle_metrics.validate.checks import VALUE_PREFIX, CheckedTable, RowRule, check_table
 from lifecycle_metrics.validate.issues import Issue, Level, RuleCount, TableStats, ValidationReport
 from lifecycle_metrics.validate.warnings import find_warnings
 
@@ -43,6 +43,7 @@ class Dataset:
     con: DuckDBBackend
     tables: dict[str, ir.Table]
     tz: str
+    zone: ReportZone
     report: ValidationReport
     source: str
     quarantine_dir: Path | None = None
@@ -85,13 +86,62 @@ def _currency(con: DuckDBBackend, raw_tables: dict[str, ir.Table]) -> str | None
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[0][0]
 
 
-def _rule_counts(checked: CheckedTable) -> tuple[int, dict[str, int]]:
+def _year_span(raw_tables: dict[str, RawTable]) -> tuple[int, int]:
+    """The years the timestamps of the raw data fall in, one year of margin either side."""
+    years: list[int] = []
+    for name, raw in raw_tables.items():
+        spec = TABLES_BY_NAME[name]
+        bounds: dict[str, ir.Value] = {}
+        for column in spec.columns:
+            if column.type is not ColumnType.TIMESTAMP or column.name not in raw.table.columns:
+                continue
+            value = raw.table[column.name]
+            if value.type().is_temporal():
+                year = value.cast("timestamp").year()  # type: ignore[attr-defined]
+            else:
+                text = value.cast("string").strip()
+                year = ibis.ifelse(
+                    text.re_search(r"^[0-9]{4}-"), text.substr(0, 4).try_cast("int64"), None
+                )
+            bounds[f"{column.name}_min"] = year.min()
+            bounds[f"{column.name}_max"] = year.max()
+        if bounds:
+            row = raw.table.aggregate(**bounds).to_pyarrow().to_pylist()[0]
+            years += [int(v) for v in row.values() if v is not None]
+    if not years:
+        return (FIRST_YEAR, LAST_YEAR)
+    return (max(FIRST_YEAR, min(years) - 1), min(LAST_YEAR, max(years) + 1))
+
+
+@dataclass
+class _Counts:
+    bad: int
+    per_flag: dict[str, int]
+    first_event: str | None
+    last_event: str | None
+
+
+def _rule_counts(checked: CheckedTable) -> _Counts:
+    """One pass: rows breaking each rule, bad rows, and the event range of the good ones."""
     expr = checked.expr
-    metrics = {rule.flag: expr[rule.flag].cast("int64").sum() for rule in checked.rules}
+    metrics: dict[str, ir.Value] = {
+        rule.flag: expr[rule.flag].cast("int64").sum() for rule in checked.rules
+    }
     metrics["_bad"] = checked.any_flag.cast("int64").sum()
+    events = checked.spec.event_columns
+    if events:
+        event = expr[VALUE_PREFIX + events[0]]
+        good = ~checked.any_flag
+        metrics["_first"] = event.min(where=good)
+        metrics["_last"] = event.max(where=good)
     row = expr.aggregate(**metrics).to_pyarrow().to_pylist()[0]
-    bad = int(row.pop("_bad") or 0)
-    return bad, {name: int(value or 0) for name, value in row.items()}
+    first, last = row.pop("_first", None), row.pop("_last", None)
+    return _Counts(
+        bad=int(row.pop("_bad") or 0),
+        per_flag={name: int(value or 0) for name, value in row.items()},
+        first_event=None if first is None else str(first),
+        last_event=None if last is None else str(last),
+    )
 
 
 def _examples(checked: CheckedTable, rule: RowRule, count: int) -> tuple[Issue, ...]:
@@ -135,16 +185,6 @@ def _examples(checked: CheckedTable, rule: RowRule, count: int) -> tuple[Issue, 
     )
 
 
-def _event_range(table: ir.Table, table_name: str) -> tuple[str | None, str | None]:
-    columns = TABLES_BY_NAME[table_name].event_columns
-    if not columns:
-        return None, None
-    column = table[columns[0]]
-    row = table.aggregate(first=column.min(), last=column.max()).to_pyarrow().to_pylist()[0]
-    first, last = row["first"], row["last"]
-    return (str(first) if first is not None else None, str(last) if last is not None else None)
-
-
 def load(
     data: str | Path,
     *,
@@ -170,6 +210,7 @@ def load(
             + (f" (found only: {', '.join(source.ignored)})" if source.ignored else "")
         )
     report = ValidationReport(ignored=source.ignored)
+    report_zone = ReportZone(tz, _year_span(source.tables))
     currency = _currency(con, {name: raw.table for name, raw in source.tables.items()})
     clean: dict[str, ir.Table] = {}
     if quarantine is not None:
@@ -179,34 +220,33 @@ def load(
         if raw is None:
             continue
         say(f"checking {name} ({raw.row_count:,} rows)")
-        checked = check_table(raw, TABLES_BY_NAME[name], tz, clean, currency)
-        bad, counts = _rule_counts(checked)
+        checked = check_table(raw, TABLES_BY_NAME[name], report_zone, clean, currency)
+        counts = _rule_counts(checked)
         for rule in checked.rules:
-            if counts[rule.flag]:
+            if counts.per_flag[rule.flag]:
                 report.rules.append(
                     RuleCount(
                         level=Level.ERROR,
                         rule=rule.rule,
                         table=name,
                         column=rule.column,
-                        count=counts[rule.flag],
-                        examples=_examples(checked, rule, counts[rule.flag]),
+                        count=counts.per_flag[rule.flag],
+                        examples=_examples(checked, rule, counts.per_flag[rule.flag]),
                     )
                 )
         table = con.create_table(f"clean_{name}", checked.clean(), temp=True, overwrite=True)
         clean[name] = table
-        used = int(table.count().execute())
-        first, last = _event_range(table, name)
+        used = raw.row_count - counts.bad
         report.tables[name] = TableStats(
             table=name,
             source=raw.source,
             rows_read=raw.row_count,
             rows_used=used,
             rows_quarantined=raw.row_count - used,
-            first_event=first,
-            last_event=last,
+            first_event=counts.first_event,
+            last_event=counts.last_event,
         )
-        if bad and quarantine is not None:
+        if counts.bad and quarantine is not None:
             bad_rows = checked.expr.filter(checked.any_flag)
             keep = [column for column in raw.table.columns if column != ROW]
             write_csv(
@@ -217,10 +257,12 @@ def load(
             )
     say("looking for warnings")
     for finding in find_warnings(clean, now or datetime.now(UTC).replace(tzinfo=None)):
-        count = int(finding.rows.count().execute())
-        if not count:
+        # the total rides along on every example row, so each rule is one query
+        found = finding.rows.mutate(_total=finding.rows._row.count().over())
+        rows = found.order_by("_row").limit(EXAMPLES_PER_RULE).to_pyarrow().to_pylist()
+        if not rows:
             continue
-        rows = finding.rows.order_by("_row").limit(EXAMPLES_PER_RULE).to_pyarrow().to_pylist()
+        count = int(rows[0]["_total"])
         examples = tuple(
             Issue(
                 level=Level.WARNING,
@@ -245,7 +287,13 @@ def load(
             )
         )
     dataset = Dataset(
-        con=con, tables=clean, tz=tz, report=report, source=str(data), quarantine_dir=quarantine
+        con=con,
+        tables=clean,
+        tz=tz,
+        zone=report_zone,
+        report=report,
+        source=str(data),
+        quarantine_dir=quarantine,
     )
     if report.errors and strict and quarantine is None:
         raise DataError(

@@ -76,26 +76,50 @@ def _transitions(tz_name: str) -> tuple[tuple[datetime, int, int], ...]:
     return tuple(found)
 
 
-@lru_cache(maxsize=32)
-def utc_segments(tz_name: str) -> tuple[Segment, ...]:
+Years = tuple[int, int]
+ALL_YEARS: Years = (FIRST_YEAR, LAST_YEAR)
+
+
+@dataclass(frozen=True)
+class ReportZone:
+    """The report time zone and the years the data spans (which bound the offset table)."""
+
+    name: str = "UTC"
+    years: Years = ALL_YEARS
+
+
+def _in_years(tz_name: str, years: Years) -> tuple[int, list[tuple[datetime, int, int]]]:
+    """The offset in force when `years` begin and the transitions inside them."""
+    first_year, last_year = max(years[0], FIRST_YEAR), min(years[1], LAST_YEAR)
+    begin, end = datetime(first_year, 1, 1), datetime(last_year + 1, 1, 1)
+    return (
+        _offset(zone(tz_name), begin),
+        [t for t in _transitions(tz_name) if begin <= t[0] < end],
+    )
+
+
+@lru_cache(maxsize=128)
+def utc_segments(tz_name: str, years: Years = ALL_YEARS) -> tuple[Segment, ...]:
     """Offsets by UTC instant: from each segment's UTC start, local = UTC + offset."""
-    first = _offset(zone(tz_name), datetime(FIRST_YEAR, 1, 1))
+    first, transitions = _in_years(tz_name, years)
     segments = [Segment(datetime.min, first)]
-    segments += [Segment(at, after) for at, _, after in _transitions(tz_name)]
+    segments += [Segment(at, after) for at, _, after in transitions]
     return tuple(segments)
 
 
-@lru_cache(maxsize=32)
-def local_segments(tz_name: str) -> tuple[Segment, ...]:
+@lru_cache(maxsize=128)
+def local_segments(tz_name: str, years: Years = ALL_YEARS) -> tuple[Segment, ...]:
     """Offsets by local wall time, with SPEC's rule for gaps and repeated hours.
 
     A transition at UTC instant T from offset a to b starts to apply at local time
     T + max(a, b): in a gap the earlier offset moves the time forward by the gap; in a
-    repeated hour the earlier offset gives the first occurrence.
+    repeated hour the earlier offset gives the first occurrence. Only transitions within
+    `years` are used (instants outside keep the offset at the edge), which keeps the
+    expression small: pass the years the data spans.
     """
-    first = _offset(zone(tz_name), datetime(FIRST_YEAR, 1, 1))
+    first, transitions = _in_years(tz_name, years)
     segments = [Segment(datetime.min, first)]
-    for at, before, after in _transitions(tz_name):
+    for at, before, after in transitions:
         segments.append(Segment(at + timedelta(seconds=max(before, after)), after))
     return tuple(segments)
 
@@ -114,21 +138,27 @@ def _shift_tree(value: ir.TimestampValue, segments: tuple[Segment, ...], sign: i
     )
 
 
-def local_to_utc(value: ir.TimestampValue, tz_name: str) -> ir.TimestampValue:
+def local_to_utc(
+    value: ir.TimestampValue, tz_name: str, years: Years = ALL_YEARS
+) -> ir.TimestampValue:
     """The UTC instant of a naive local wall-clock time in zone `tz_name` (SPEC §2 rules)."""
-    result = _shift_tree(value, local_segments(tz_name), -1)
+    result = _shift_tree(value, local_segments(tz_name, years), -1)
     return result  # type: ignore[return-value]
 
 
-def utc_to_local(value: ir.TimestampValue, tz_name: str) -> ir.TimestampValue:
+def utc_to_local(
+    value: ir.TimestampValue, tz_name: str, years: Years = ALL_YEARS
+) -> ir.TimestampValue:
     """The local wall-clock time in zone `tz_name` of a naive UTC instant."""
-    result = _shift_tree(value, utc_segments(tz_name), +1)
+    result = _shift_tree(value, utc_segments(tz_name, years), +1)
     return result  # type: ignore[return-value]
 
 
-def month_index(utc_value: ir.TimestampValue, tz_name: str) -> ir.IntegerValue:
+def month_index(
+    utc_value: ir.TimestampValue, tz_name: str, years: Years = ALL_YEARS
+) -> ir.IntegerValue:
     """The month (year × 12 + month − 1) in zone `tz_name` holding each UTC instant."""
-    local = utc_to_local(utc_value, tz_name)
+    local = utc_to_local(utc_value, tz_name, years)
     return (local.year() * 12 + local.month() - 1).cast("int64")  # type: ignore[attr-defined,no-any-return]
 
 

@@ -145,13 +145,14 @@ def compute_result(
         for month in model.window.months:
             mature = True if window_days is None else model.window.mature(month, window_days)
             keys: list[Key] = [(month, None, None)]
+            months_read = rule.months_read(month)
             for dim in metric_dims:
                 members = sorted(
                     {
                         key[2]
                         for family in metric.families
                         for key in results.get(family, {})
-                        if key[0] == month and key[1] == dim and key[2] is not None
+                        if key[0] in months_read and key[1] == dim and key[2] is not None
                     }
                 )
                 keys += [

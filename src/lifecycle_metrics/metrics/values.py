@@ -60,6 +60,10 @@ class ValueRule:
         """The cohort window in days, for rules whose months can be immature."""
         return None
 
+    def months_read(self, month: int) -> range:
+        """The months whose family rows a value of `month` reads (where members come from)."""
+        return range(month, month + 1)
+
 
 @dataclass(frozen=True)
 class Count(ValueRule):
@@ -167,6 +171,9 @@ class TrailingReturn(ValueRule):
     def families(self) -> tuple[str, ...]:
         refs = (self.gain, self.cost, *self.present_when)
         return tuple(dict.fromkeys(ref.family for ref in refs))
+
+    def months_read(self, month: int) -> range:
+        return range(month - self.months + 1, month + 1)
 
     def _window(self, key: Key) -> list[Key]:
         month, dimension, member = key

@@ -167,7 +167,7 @@ class Model:
 
     def month(self, value: ir.TimestampValue) -> ir.IntegerValue:
         """Month index in the report zone of a UTC instant."""
-        return month_index(value, self.tz)
+        return month_index(value, self.tz, self.dataset.zone.years)
 
     @cached_property
     def segments(self) -> ir.Table:

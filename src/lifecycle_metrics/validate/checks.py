@@ -13,6 +13,7 @@ import ibis
 import ibis.expr.types as ir
 
 from lifecycle_metrics.io.readers import ROW, RawTable
+from lifecycle_metrics.periods import ReportZone
 from lifecycle_metrics.schema import TableSpec
 from lifecycle_metrics.validate.coerce import coerce
 
@@ -83,7 +84,7 @@ class CheckedTable:
 def check_table(
     raw: RawTable,
     spec: TableSpec,
-    tz_name: str,
+    zone: ReportZone,
     clean_tables: dict[str, ir.Table],
     currency: str | None,
 ) -> CheckedTable:
@@ -115,7 +116,7 @@ def check_table(
                     ibis.literal(True),
                 )
             continue
-        coerced = coerce(table[column.name], column, tz_name)
+        coerced = coerce(table[column.name], column, zone)
         typed[value_name] = coerced.value
         if column.required:
             add(

@@ -12,7 +12,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
-from lifecycle_metrics.periods import local_to_utc
+from lifecycle_metrics.periods import ReportZone, local_to_utc
 from lifecycle_metrics.schema import Column, ColumnType
 
 TRUE_WORDS = ("true", "1", "yes")
@@ -46,7 +46,7 @@ def _is_text(raw: ir.Value) -> bool:
     return raw.type().is_string()
 
 
-def _parse_timestamp_text(text: ir.StringValue, tz_name: str) -> ir.TimestampValue:
+def _parse_timestamp_text(text: ir.StringValue, zone: ReportZone) -> ir.TimestampValue:
     def group(index: int) -> ir.StringValue:
         return text.re_extract(TIMESTAMP_PATTERN, index).nullif("")  # type: ignore[return-value]
 
@@ -68,7 +68,7 @@ def _parse_timestamp_text(text: ir.StringValue, tz_name: str) -> ir.TimestampVal
     offset_seconds = sign * (hours * 3600 + minutes * 60)
     with_offset = local - offset_seconds.as_interval("s")  # type: ignore[attr-defined]
     result = ibis.cases(
-        (zone_text.isnull(), local_to_utc(local, tz_name)),
+        (zone_text.isnull(), local_to_utc(local, zone.name, zone.years)),
         (zone_text.upper() == "Z", local),
         (offset_match & (hours <= 18) & (minutes <= 59), with_offset),
         else_=ibis.null("timestamp"),
@@ -76,21 +76,23 @@ def _parse_timestamp_text(text: ir.StringValue, tz_name: str) -> ir.TimestampVal
     return result  # type: ignore[return-value]
 
 
-def _timestamp(raw: ir.Value, tz_name: str) -> tuple[ir.Value, ir.BooleanValue, ir.BooleanValue]:
+def _timestamp(
+    raw: ir.Value, zone: ReportZone
+) -> tuple[ir.Value, ir.BooleanValue, ir.BooleanValue]:
     kind = raw.type()
     if isinstance(kind, dt.Timestamp):
         if kind.timezone is not None:
             value = raw.cast(dt.Timestamp())  # the session zone is UTC, so this is UTC
         else:
-            value = local_to_utc(raw, tz_name)  # type: ignore[arg-type]
+            value = local_to_utc(raw, zone.name, zone.years)  # type: ignore[arg-type]
         return value, raw.isnull(), ibis.literal(False)
     if isinstance(kind, dt.Date):
-        value = local_to_utc(raw.cast("timestamp"), tz_name)  # type: ignore[arg-type]
+        value = local_to_utc(raw.cast("timestamp"), zone.name, zone.years)  # type: ignore[arg-type]
         return value, raw.isnull(), ibis.literal(False)
     text = _text(raw)
     parsed = ibis.ifelse(
         text.re_search(TIMESTAMP_PATTERN),
-        _parse_timestamp_text(text, tz_name),
+        _parse_timestamp_text(text, zone),
         ibis.null("timestamp"),
     )
     return parsed, text.isnull(), text.notnull() & parsed.isnull()
@@ -109,7 +111,7 @@ def _number(raw: ir.Value) -> tuple[ir.Value, ir.BooleanValue, ir.BooleanValue]:
     return value, empty, ~empty & ~finite
 
 
-def coerce(raw: ir.Value, column: Column, tz_name: str) -> Coerced:
+def coerce(raw: ir.Value, column: Column, zone: ReportZone) -> Coerced:
     """Read `raw` as `column`'s canonical type (SPEC §2)."""
     kind = column.type
     if kind in (ColumnType.ID, ColumnType.ENUM):
@@ -147,7 +149,7 @@ def coerce(raw: ir.Value, column: Column, tz_name: str) -> Coerced:
             "true/false, 1/0 or yes/no (any case; empty is false)",
         )
     if kind is ColumnType.TIMESTAMP:
-        parsed, empty, invalid = _timestamp(raw, tz_name)
+        parsed, empty, invalid = _timestamp(raw, zone)
         return Coerced(
             parsed,
             empty,
