@@ -12,7 +12,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from lifecycle_metrics.dataset import load
+from lifecycle_metrics.metrics.catalog import CATALOG
 from lifecycle_metrics.metrics.engine import compute_result
+from lifecycle_metrics.metrics.spec import Unit
 from tests.conftest import write_tables
 from tests.oracle import Oracle
 
@@ -205,6 +207,12 @@ def datasets(draw: Any) -> dict[str, list[dict[str, Any]]]:
         "lead_scores": scores,
         "web_sessions": sessions,
     }
+    # Optional columns absent now and then: an absent boolean reads as false.
+    tables["_drop"] = [
+        {"column": c}
+        for c in ("is_internal", "is_machine", "source")
+        if draw(st.integers(0, 4)) == 0
+    ]
     # Some tables absent now and then; never the ones others must resolve against.
     for optional in (
         "costs",
@@ -272,8 +280,11 @@ def _close(a: float | None, b: float | None) -> bool:
 def _engine(
     tables: dict[str, list[dict[str, Any]]], tz: str, as_of: datetime | None
 ) -> dict[tuple, tuple[float | None, bool]]:
+    dropped = {row["column"] for row in tables.get("_drop", [])}
+    columns = {name: [c for c in names if c not in dropped] for name, names in COLUMNS.items()}
+    data = {name: rows for name, rows in tables.items() if name != "_drop"}
     with TemporaryDirectory() as folder:
-        write_tables(Path(folder), tables, COLUMNS)
+        write_tables(Path(folder), data, columns)
         dataset = load(folder, tz=tz)
         result = compute_result(dataset, by=DIMS, as_of=as_of)
     return {
@@ -289,7 +300,13 @@ def _compare(
     if not events_exist:
         return
     engine = _engine(tables, tz, as_of)
-    expected = Oracle(tables, tz, as_of).compute(DIMS)
+    dropped = {row["column"] for row in tables.get("_drop", [])}
+    seen = {
+        name: [{k: v for k, v in row.items() if k not in dropped} for row in rows]
+        for name, rows in tables.items()
+        if name != "_drop"
+    }
+    expected = Oracle(seen, tz, as_of).compute(DIMS)
     assert set(engine) == set(expected), (
         f"only engine: {sorted(set(engine) - set(expected))[:8]}; "
         f"only oracle: {sorted(set(expected) - set(engine))[:8]}"
@@ -298,6 +315,32 @@ def _compare(
         got, got_mature = engine[key]
         assert _close(got, value), f"{key}: engine {got!r}, oracle {value!r}"
         assert got_mature == mature, f"{key}: mature engine {got_mature}, oracle {mature}"
+    _check_invariants(engine)
+
+
+BOUNDED_RATES = {m.id for m in CATALOG if m.unit is Unit.RATE} - {
+    "visit_to_lead_rate",
+    "net_revenue_retention",
+    "marketing_roi",
+}
+
+
+def _check_invariants(values: dict[tuple, tuple[float | None, bool]]) -> None:
+    """Additive metrics sum over channel members to the total; bounded rates lie in [0, 1]."""
+    additive = {m.id for m in CATALOG if m.additive and "channel" in m.dimensions}
+    totals: dict[tuple[str, str], float] = {}
+    sums: dict[tuple[str, str], float] = {}
+    for (metric, month, dimension, _), (value, _) in values.items():
+        if metric in BOUNDED_RATES and value is not None:
+            assert -1e-12 <= value <= 1 + 1e-12, (metric, month, value)
+        if metric not in additive:
+            continue
+        if dimension is None:
+            totals[(metric, month)] = value or 0.0
+        elif dimension == "channel":
+            sums[(metric, month)] = sums.get((metric, month), 0.0) + (value or 0.0)
+    for key, total in totals.items():
+        assert math.isclose(sums.get(key, 0.0), total, rel_tol=1e-9, abs_tol=1e-9), key
 
 
 # Shrinking a dataset of a dozen tables is slow; a failing example is printed whole instead.
@@ -323,3 +366,22 @@ def test_engine_agrees_with_oracle_in_new_york_with_as_of(
     if not contacts_before:
         return
     _compare(tables, "America/New_York", as_of)
+
+
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow], phases=PHASES
+)
+@given(datasets())
+def test_removing_internal_contacts_from_the_input_changes_nothing(
+    tables: dict[str, list[dict[str, Any]]],
+) -> None:
+    internal = {c["contact_id"] for c in tables["contacts"] if c["is_internal"]}
+    if not internal or len(internal) == len(tables["contacts"]):
+        return
+    tables.pop("_drop", None)
+    cleaned = {
+        name: [row for row in rows if row.get("contact_id") not in internal]
+        for name, rows in tables.items()
+    }
+    as_of = datetime(2024, 5, 10)
+    assert _engine(tables, "UTC", as_of) == _engine(cleaned, "UTC", as_of)

@@ -49,16 +49,16 @@ def _sql(values: list[datetime], build) -> list[datetime]:  # type: ignore[no-un
         (datetime(2024, 6, 1), "UTC", datetime(2024, 6, 1)),
     ],
 )
-def test_local_wall_times_convert_by_the_spec_rule(local: datetime, tz: str,
-                                                   utc: datetime) -> None:
+def test_local_wall_times_convert_by_the_spec_rule(local: datetime, tz: str, utc: datetime) -> None:
     assert python_local_to_utc(local, tz) == utc
     assert _sql([local], lambda t: local_to_utc(t, tz)) == [utc]
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.datetimes(min_value=datetime(2019, 1, 1), max_value=datetime(2030, 12, 31)),
-       st.sampled_from(["America/New_York", "Europe/Paris", "Australia/Sydney",
-                        "America/Sao_Paulo"]))
+@given(
+    st.datetimes(min_value=datetime(2019, 1, 1), max_value=datetime(2030, 12, 31)),
+    st.sampled_from(["America/New_York", "Europe/Paris", "Australia/Sydney", "America/Sao_Paulo"]),
+)
 def test_sql_and_python_conversions_agree(moment: datetime, tz: str) -> None:
     moment = moment.replace(microsecond=0)
     assert _sql([moment], lambda t: local_to_utc(t, tz)) == [python_local_to_utc(moment, tz)]

@@ -26,10 +26,13 @@ EMPTY = None
 @pytest.fixture(scope="module")
 def values() -> dict[tuple[str, str, str | None, str | None], tuple[float | None, bool]]:
     dataset = load(ACME)
-    result = compute_result(dataset, by=["channel", "source", "campaign_id", "segment"],
-                            as_of=AS_OF)
-    return {(r["metric"], r["month"], r["dimension"], r["member"]): (r["value"], r["mature"])
-            for r in result.rows}
+    result = compute_result(
+        dataset, by=["channel", "source", "campaign_id", "segment"], as_of=AS_OF
+    )
+    return {
+        (r["metric"], r["month"], r["dimension"], r["member"]): (r["value"], r["mature"])
+        for r in result.rows
+    }
 
 
 def value(values, metric, month, dimension=None, member=None):  # type: ignore[no-untyped-def]
@@ -175,8 +178,11 @@ EXPECTED = [
 ]
 
 
-@pytest.mark.parametrize(("metric", "month", "dimension", "member", "expected"), EXPECTED,
-                         ids=[f"{m}-{mo}-{d or 'total'}-{mem or ''}" for m, mo, d, mem, _ in EXPECTED])
+@pytest.mark.parametrize(
+    ("metric", "month", "dimension", "member", "expected"),
+    EXPECTED,
+    ids=[f"{m}-{mo}-{d or 'total'}-{mem or ''}" for m, mo, d, mem, _ in EXPECTED],
+)
 def test_value(values, metric, month, dimension, member, expected) -> None:  # type: ignore[no-untyped-def]
     got = value(values, metric, month, dimension, member)
     if expected is None:
@@ -189,12 +195,15 @@ def test_every_metric_has_a_hand_worked_value() -> None:
     assert {row[0] for row in EXPECTED} == set(CATALOG.ids())
 
 
-@pytest.mark.parametrize(("metric", "month", "mature"), [
-    ("lead_to_mql_rate", "2024-03", True),  # Apr 1 + 90 days = Jun 30 00:00 ≤ as_of
-    ("lead_to_mql_rate", "2024-04", False),  # May 1 + 90 days = Jul 30
-    ("sql_to_customer_rate", "2024-01", False),  # Feb 1 + 180 days = Jul 30
-    ("new_leads", "2024-06", True),  # not a cohort metric
-])
+@pytest.mark.parametrize(
+    ("metric", "month", "mature"),
+    [
+        ("lead_to_mql_rate", "2024-03", True),  # Apr 1 + 90 days = Jun 30 00:00 ≤ as_of
+        ("lead_to_mql_rate", "2024-04", False),  # May 1 + 90 days = Jul 30
+        ("sql_to_customer_rate", "2024-01", False),  # Feb 1 + 180 days = Jul 30
+        ("new_leads", "2024-06", True),  # not a cohort metric
+    ],
+)
 def test_maturity(values, metric, month, mature) -> None:  # type: ignore[no-untyped-def]
     assert values[(metric, month, None, None)][1] is mature
 

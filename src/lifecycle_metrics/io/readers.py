@@ -7,6 +7,7 @@ spreadsheet shows it (the header of a CSV file is row 1). Typing and checking ha
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -86,20 +87,53 @@ def _lowercase_columns(
     )
 
 
+def _csv_header(path: Path) -> list[str]:
+    """The header record of a CSV file (BOM dropped), read without reading the rest."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            header = next(csv.reader(handle), None)
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: is not UTF-8 text; save it as UTF-8 CSV") from None
+    if not header or all(not name.strip() for name in header):
+        raise DataError(f"{path}: has no header row; the first line must name the columns")
+    return header
+
+
 def _read_csv(con: DuckDBBackend, path: Path, target: str) -> None:
     """Land a CSV file as text columns; materialised so that row numbers follow the file."""
     staging = f"_csv_{target}"
-    options = "header=true, all_varchar=true, delim=',', quote='\"', escape='\"'"
+    header = _csv_header(path)
+    # Columns are named from our own reading of the header and the dialect is fixed, so
+    # DuckDB's sniffer never guesses; a row with too many or too few fields is an error.
+    columns = "{" + ", ".join(f"{_literal(name)}: 'VARCHAR'" for name in header) + "}"
+    options = (
+        "header=true, auto_detect=false, delim=',', quote='\"', escape='\"', "
+        f"strict_mode=true, null_padding=false, columns={columns}"
+    )
     try:
         con.con.execute(
             f"CREATE OR REPLACE TEMP TABLE {_quote(staging)} AS "
             f"SELECT * FROM read_csv({_literal(str(path))}, {options})"
         )
     except duckdb.Error as error:
-        first_line = str(error).strip().splitlines()[0]
-        raise DataError(f"{path}: cannot be read as CSV: {first_line}") from None
+        raise DataError(f"{path}: cannot be read as CSV: {_csv_problem(error)}") from None
     # rowid follows insertion order, which follows the file; +2 skips the header row.
     _lowercase_columns(con, _quote(staging), target, str(path), "rowid + 2")
+
+
+def _csv_problem(error: Exception) -> str:
+    """DuckDB's CSV error cut down to what a user can act on."""
+    text = str(error)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    found = re.search(r"line[: ]+(\d+)", text, re.IGNORECASE)
+    expected = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    if expected:
+        where = f"line {found.group(1)}: " if found else ""
+        return (
+            f"{where}the number of fields differs from the header's "
+            f"{expected.group(1)} (quote fields that hold commas)"
+        )
+    return lines[0] if lines else type(error).__name__
 
 
 def _read_parquet(con: DuckDBBackend, path: Path, target: str) -> None:

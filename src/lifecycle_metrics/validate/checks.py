@@ -14,7 +14,7 @@ import ibis.expr.types as ir
 
 from lifecycle_metrics.io.readers import ROW, RawTable
 from lifecycle_metrics.periods import ReportZone
-from lifecycle_metrics.schema import TableSpec
+from lifecycle_metrics.schema import ColumnType, TableSpec
 from lifecycle_metrics.validate.coerce import coerce
 
 VALUE_PREFIX = "_v_"
@@ -102,7 +102,12 @@ def check_table(
     for index, column in enumerate(spec.columns):
         value_name = VALUE_PREFIX + column.name
         if column.name not in present:
-            typed[value_name] = ibis.null(_null_type(column.type.value))
+            # an absent boolean column reads as false, like an empty cell (SPEC §2)
+            typed[value_name] = (
+                ibis.literal(False)
+                if column.type is ColumnType.BOOLEAN
+                else ibis.null(_null_type(column.type.value))
+            )
             if column.required:
                 add(
                     RowRule(
