@@ -99,7 +99,8 @@ class Oracle:
                 deal["status"], deal["closed_at"] = "open", None
         self.tables = tables
         kept_events = [e for e in events if e <= self.as_of]
-        first, last = local_month(min(kept_events), tz), local_month(self.as_of, tz)
+        earliest = min(kept_events) if kept_events else self.as_of
+        first, last = local_month(earliest, tz), local_month(self.as_of, tz)
         self.months = [m for m in range(first, last + 1) if month_start(m, tz) <= self.as_of]
         self._contacts()
 

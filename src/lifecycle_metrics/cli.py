@@ -258,6 +258,65 @@ def _print_metrics(result: MetricResult, output_format: TableFormat, quiet: bool
 
 
 @app.command()
+def drill(
+    data: DataArgument,
+    metric: Annotated[str, typer.Option("--metric", help="Metric id (see `lifecycle catalog`).")],
+    month: Annotated[str, typer.Option("--month", help="Month, YYYY-MM.")],
+    member: Annotated[
+        str | None,
+        typer.Option("--member", help="A dimension member, DIM=VALUE (e.g. channel=paid_search)."),
+    ] = None,
+    tz: TzOption = "UTC",
+    as_of: Annotated[str | None, typer.Option("--as-of", help="As in `metrics`.")] = None,
+    output_format: Annotated[TableFormat, typer.Option("--format")] = TableFormat.table,
+    quarantine: QuarantineOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """List the records behind one number: the sets it counts, with the times that placed them."""
+    from lifecycle_metrics.metrics.drill import RECORD_COLUMNS
+    from lifecycle_metrics.metrics.drill import drill as drill_records
+
+    try:
+        dataset = _load(data, tz, quarantine, quiet)
+        dimension = member.partition("=")[0] if member else None
+        result = drill_records(dataset, metric, month, member, as_of=as_of)
+        computed = compute_result(
+            dataset,
+            metrics=[metric],
+            by=[dimension] if dimension else [],
+            first_month=month,
+            last_month=month,
+            as_of=as_of,
+        )
+    except LifecycleError as error:
+        _fail(error)
+        return
+    wanted = (dimension, result.member[1] if result.member else None)
+    value = next(
+        (row["value"] for row in computed.rows if (row["dimension"], row["member"]) == wanted), None
+    )
+    columns = ("month", *RECORD_COLUMNS)
+    if output_format is TableFormat.csv:
+        sys.stdout.write(rows_to_csv(result.rows, columns))
+    elif output_format is TableFormat.json:
+        payload = {
+            "metric": metric,
+            "month": month,
+            "member": member,
+            "value": value,
+            "records": [{c: row[c] for c in columns} for row in result.rows],
+        }
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1, default=str) + "\n")
+    else:
+        where = f" · {member}" if member else ""
+        out.print(
+            f"[bold]{metric}[/bold] {month}{where} = {value if value is not None else '—'}",
+            highlight=False,
+        )
+        out.print(rows_to_table(result.rows, columns, f"{len(result.rows):,} records"))
+
+
+@app.command()
 def catalog(
     output_format: Annotated[CatalogFormat, typer.Option("--format")] = CatalogFormat.table,
 ) -> None:

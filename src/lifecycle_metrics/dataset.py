@@ -19,7 +19,7 @@ from ibis.backends.duckdb import Backend as DuckDBBackend
 from lifecycle_metrics.errors import DataError
 from lifecycle_metrics.io.export import write_csv
 from lifecycle_metrics.io.readers import ROW, RawTable, read_raw_tables
-from lifecycle_metrics.periods import FIRST_YEAR, LAST_YEAR, ReportZone, zone
+from lifecycle_metrics.periods import FIRST_YEAR, LAST_YEAR, ReportZone, local_segments, zone
 from lifecycle_metrics.schema import CURRENCY_TABLES, TABLE_NAMES, TABLES_BY_NAME, ColumnType
 from lifecycle_metrics.validate.checks import VALUE_PREFIX, CheckedTable, RowRule, check_table
 from lifecycle_metrics.validate.issues import Issue, Level, RuleCount, TableStats, ValidationReport
@@ -121,17 +121,23 @@ class _Counts:
     last_event: str | None
 
 
+def _settle(con: DuckDBBackend, checked: CheckedTable, name: str) -> ir.Table:
+    """The clean table, typed once: every metric query scans it several times."""
+    return con.create_table(f"clean_{name}", checked.clean(), temp=True, overwrite=True)
+
+
 def _rule_counts(checked: CheckedTable) -> _Counts:
     """One pass: rows breaking each rule, bad rows, and the event range of the good ones."""
     expr = checked.expr
     metrics: dict[str, ir.Value] = {
         rule.flag: expr[rule.flag].cast("int64").sum() for rule in checked.rules
     }
-    metrics["_bad"] = checked.any_flag.cast("int64").sum()
+    any_flag = checked.any_flag(expr)
+    metrics["_bad"] = any_flag.cast("int64").sum()
     events = checked.spec.event_columns
     if events:
         event = expr[VALUE_PREFIX + events[0]]
-        good = ~checked.any_flag
+        good = ~any_flag
         metrics["_first"] = event.min(where=good)
         metrics["_last"] = event.max(where=good)
     row = expr.aggregate(**metrics).to_pyarrow().to_pylist()[0]
@@ -159,14 +165,20 @@ def _examples(checked: CheckedTable, rule: RowRule, count: int) -> tuple[Issue, 
                 expected=f"{rule.expected} (all {count} rows are unusable without it)",
             ),
         )
-    expr = checked.expr
-    shown = expr[rule.shown].cast("string") if rule.shown else ibis.null("string")
-    detail = expr[rule.detail].cast("string") if rule.detail else ibis.null("string")
-    rows = (
-        expr.filter(expr[rule.flag])
-        .select(row=expr[ROW], value=shown, detail=detail)
-        .order_by("row")
+    table = checked.bad
+    assert table is not None, "examples are taken from the staged bad rows"
+    detail = table[rule.detail].cast("string") if rule.detail else ibis.null("string")
+    flagged = (
+        table.filter(table[rule.flag])
+        .select(table[ROW], detail=detail)
+        .order_by(ROW)
         .limit(EXAMPLES_PER_RULE)
+    )
+    with_raw = checked.with_raw(flagged)
+    shown = with_raw[rule.shown].cast("string") if rule.shown else ibis.null("string")
+    rows = (
+        with_raw.select(row=with_raw[ROW], value=shown, detail=with_raw.detail)
+        .order_by("row")
         .to_pyarrow()
         .to_pylist()
     )
@@ -210,7 +222,10 @@ def load(
             + (f" (found only: {', '.join(source.ignored)})" if source.ignored else "")
         )
     report = ValidationReport(ignored=source.ignored)
-    report_zone = ReportZone(tz, _year_span(source.tables))
+    # The offset table only matters in zones with clock changes; UTC needs no scan.
+    report_zone = ReportZone(
+        tz, _year_span(source.tables) if len(local_segments(tz)) > 1 else (FIRST_YEAR, LAST_YEAR)
+    )
     currency = _currency(con, {name: raw.table for name, raw in source.tables.items()})
     clean: dict[str, ir.Table] = {}
     if quarantine is not None:
@@ -222,6 +237,8 @@ def load(
         say(f"checking {name} ({raw.row_count:,} rows)")
         checked = check_table(raw, TABLES_BY_NAME[name], report_zone, clean, currency)
         counts = _rule_counts(checked)
+        if counts.bad:
+            checked.stage_bad(con, f"invalid_{name}")
         for rule in checked.rules:
             if counts.per_flag[rule.flag]:
                 report.rules.append(
@@ -234,8 +251,7 @@ def load(
                         examples=_examples(checked, rule, counts.per_flag[rule.flag]),
                     )
                 )
-        table = con.create_table(f"clean_{name}", checked.clean(), temp=True, overwrite=True)
-        clean[name] = table
+        clean[name] = _settle(con, checked, name)
         used = raw.row_count - counts.bad
         report.tables[name] = TableStats(
             table=name,
@@ -247,11 +263,13 @@ def load(
             last_event=counts.last_event,
         )
         if counts.bad and quarantine is not None:
-            bad_rows = checked.expr.filter(checked.any_flag)
+            staged = checked.bad
+            assert staged is not None
+            bad_rows = checked.with_raw(staged.select(staged[ROW], reason=checked.reasons(staged)))
             keep = [column for column in raw.table.columns if column != ROW]
             write_csv(
                 bad_rows.select(
-                    row=bad_rows[ROW], **{c: bad_rows[c] for c in keep}, reason=checked.reasons()
+                    row=bad_rows[ROW], **{c: bad_rows[c] for c in keep}, reason=bad_rows.reason
                 ).order_by("row"),
                 quarantine / f"{name}.csv",
             )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -35,7 +35,7 @@ class RawTable:
     table: ir.Table
     source: str  # the file (or database table) it came from, for messages
     row_count: int
-    extra_columns: tuple[str, ...] = field(default=())
+    text_source: bool = False  # every column is text to parse (CSV)
 
 
 @dataclass
@@ -176,14 +176,21 @@ def _land_folder(con: DuckDBBackend, folder: Path, progress: Progress) -> RawSou
             _read_csv(con, path, target)
         else:
             _read_parquet(con, path, target)
-    tables = {name: _raw_table(con, name, str(path)) for name, path in paths.items()}
+    tables = {
+        name: _raw_table(con, name, str(path), text_source=path.suffix.lower() == ".csv")
+        for name, path in paths.items()
+    }
     return RawSource(tables=tables, ignored=ignored)
 
 
-def _raw_table(con: DuckDBBackend, name: str, source: str) -> RawTable:
+def _raw_table(
+    con: DuckDBBackend, name: str, source: str, *, text_source: bool = False
+) -> RawTable:
     table = con.table(f"raw_{name}")
     row_count = int(table.count().execute())
-    return RawTable(name=name, table=table, source=source, row_count=row_count)
+    return RawTable(
+        name=name, table=table, source=source, row_count=row_count, text_source=text_source
+    )
 
 
 def _land_duckdb_file(con: DuckDBBackend, path: Path, progress: Progress) -> RawSource:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from lifecycle_metrics.model.model import UNKNOWN, Model
@@ -90,6 +92,14 @@ def family(
 
 
 CONTACT_DIMS = ("channel", "source", "campaign_id", "segment")
+# Money is summed as exact decimals: float sums depend on the order parallel workers add in,
+# and the same data must give the same digits on every run and every engine.
+MONEY = dt.Decimal(38, 9)
+
+
+def money(value: ir.Value) -> ir.Value:
+    """An amount as an exact decimal for summing."""
+    return value.cast(MONEY)
 
 
 def _contact_dims(table: ir.Table) -> dict[str, ir.Value]:
@@ -233,35 +243,49 @@ def _new_lead_scores(model: Model, dims: tuple[str, ...]) -> ir.Table:
 def _web(model: Model, dims: tuple[str, ...]) -> ir.Table:
     """Web sessions and distinct visitors per month, by the session's channel."""
     sessions = model.tables["web_sessions"]
-    channel = sessions.channel.strip().nullif("").fill_null(UNKNOWN)
+    channel = sessions.channel.fill_null(UNKNOWN)  # empties are NULL since loading
     frame = sessions.select(
         month=model.month(sessions.started_at), channel=channel, visitor_id=sessions.visitor_id
     )
+    # sessions per (month, channel, visitor) first: the roll-up then counts rows, not sessions
+    fine = frame.group_by(["month", "channel", "visitor_id"]).aggregate(sessions=frame.count())
     return rollup(
-        frame, dims, lambda t: {"sessions": t.count(), "visitors": t.visitor_id.nunique()}
+        fine,
+        dims,
+        lambda t: {"sessions": t.sessions.sum(), "visitors": t.visitor_id.nunique()},
     )
 
 
 # -- Email programs ----------------------------------------------------------------------------
-def _email_family(
-    model: Model, dims: tuple[str, ...], audience: str, automated_only: bool
-) -> ir.Table:
+EMAIL_SCOPES = ("nurture", "customer")
+
+
+def email_events(model: Model) -> ir.Table:
+    """Email events of nurture (automated, prospect) and customer programs, campaign filled."""
     activities = model.tables["activities"]
     emails = activities.filter(
         activities.type.isin(("email_sent", "email_bounce", "email_open", "email_click"))
     )
+    # Opens, clicks and bounces without a campaign take that of the first send of their
+    # message; only those messages are looked up, so the window runs over a handful of rows.
+    orphans = emails.filter(
+        emails.campaign_id.isnull() & emails.message_id.notnull() & (emails.type != "email_sent")
+    )
+    wanted = orphans.select(_wanted=orphans.message_id).distinct()
     sends = emails.filter(
         (emails.type == "email_sent") & emails.campaign_id.notnull() & emails.message_id.notnull()
     )
+    sends = sends.semi_join(wanted, sends.message_id == wanted._wanted)
     first_send = ibis.row_number().over(
         group_by=sends.message_id, order_by=[sends.occurred_at, sends.campaign_id]
     )
-    send_campaign = sends.mutate(_rank=first_send)
-    send_campaign = send_campaign.filter(send_campaign._rank == 0).select(
-        _message=send_campaign.message_id, _send_campaign=send_campaign.campaign_id
+    ranked = sends.mutate(_rank=first_send)
+    send_campaign = ranked.filter(ranked._rank == 0).select(
+        _message=ranked.message_id, _send_campaign=ranked.campaign_id
     )
     joined = emails.left_join(send_campaign, emails.message_id == send_campaign._message)
     filled = joined.select(
+        activity_id=joined.activity_id,
         contact_id=joined.contact_id,
         type=joined.type,
         occurred_at=joined.occurred_at,
@@ -270,74 +294,62 @@ def _email_family(
         campaign_id=joined.campaign_id.fill_null(joined._send_campaign),
     ).view()  # a fresh relation: Ibis would otherwise fold the next join into this one
     campaigns = model.tables["campaigns"]
-    scope = campaigns.audience == audience
-    if automated_only:
-        scope = scope & campaigns.automated
-    in_scope = campaigns.filter(scope).select(
-        _campaign=campaigns.campaign_id, channel=campaigns.channel
+    scope = ibis.cases(
+        ((campaigns.audience == "prospect") & campaigns.automated, "nurture"),
+        (campaigns.audience == "customer", "customer"),
+        else_=ibis.null("string"),
     )
+    in_scope = campaigns.select(
+        _campaign=campaigns.campaign_id, channel=campaigns.channel, scope=scope
+    )
+    in_scope = in_scope.filter(in_scope.scope.notnull())
     events = filled.join(in_scope, filled.campaign_id == in_scope._campaign)
-    events = events.select(
+    return events.select(
+        activity_id=events.activity_id,
+        occurred_at=events.occurred_at,
         month=model.month(events.occurred_at),
+        scope=events.scope,
         campaign_id=events.campaign_id,
-        channel=events.channel.strip().nullif("").fill_null(UNKNOWN),
+        channel=events.channel.fill_null(UNKNOWN),
         type=events.type,
         contact_id=events.contact_id,
         message=events.message_id.fill_null(""),
         human=~events.is_machine,
     )
-    grain = ["month", "campaign_id", "channel"]
-    counted = events.group_by(grain).aggregate(
-        sent=(events.type == "email_sent").sum(), bounced=(events.type == "email_bounce").sum()
-    )
-    # unique opens and clicks: distinct (contact, campaign, message) per month; additive over
-    # campaigns because the campaign is part of what is distinct
-    unique = events.filter(events.human & events.type.isin(("email_open", "email_click")))
-    unique = unique.select(*grain, "type", "contact_id", "message").distinct()
-    uniques = unique.group_by(grain).aggregate(
-        opens=(unique.type == "email_open").sum(), clicks=(unique.type == "email_click").sum()
-    )
-    zero = ibis.literal(0, type="int64")
-    fine = counted.select(
-        *grain,
-        sent=counted.sent.cast("int64"),
-        bounced=counted.bounced.cast("int64"),
-        opens=zero,
-        clicks=zero,
-    ).union(
-        uniques.select(
-            *grain,
-            sent=zero,
-            bounced=zero,
-            opens=uniques.opens.cast("int64"),
-            clicks=uniques.clicks.cast("int64"),
-        ),
-        distinct=False,
-    )
-    return rollup(
-        fine,
-        dims,
-        lambda t: {
-            "sent": t.sent.sum(),
-            "bounced": t.bounced.sum(),
-            "delivered": t.sent.sum() - t.bounced.sum(),
-            "email_rows": t.sent.sum() + t.bounced.sum(),
-            "opens": t.opens.sum(),
-            "clicks": t.clicks.sum(),
-        },
-    )
 
 
-@family("nurture_email", needs=("activities", "campaigns"), dimensions=("campaign_id", "channel"))
-def _nurture_email(model: Model, dims: tuple[str, ...]) -> ir.Table:
-    """Email events of automated prospect programs."""
-    return _email_family(model, dims, "prospect", automated_only=True)
+@family("email", needs=("activities", "campaigns"), dimensions=("campaign_id", "channel"))
+def _email(model: Model, dims: tuple[str, ...]) -> ir.Table:
+    """Sends, bounces, unique opens and clicks of nurture and customer programs."""
+    events = email_events(model)
+    grain = ["month", "scope", "campaign_id", "channel"]
+    # One row per (month, campaign, contact, message): unique opens and clicks are the rows
+    # with a human open or click, so they stay additive over campaigns and channels.
+    per_message = events.group_by([*grain, "contact_id", "message"]).aggregate(
+        sent=(events.type == "email_sent").sum(),
+        bounced=(events.type == "email_bounce").sum(),
+        opened=(events.human & (events.type == "email_open")).any(),
+        clicked=(events.human & (events.type == "email_click")).any(),
+    )
+    fine = per_message.group_by(grain).aggregate(
+        sent=per_message.sent.sum(),
+        bounced=per_message.bounced.sum(),
+        opens=per_message.opened.cast("int64").sum(),
+        clicks=per_message.clicked.cast("int64").sum(),
+    )
 
+    def measures(t: ir.Table) -> dict[str, ir.Value]:
+        found: dict[str, ir.Value] = {}
+        for name in EMAIL_SCOPES:
+            mine = t.scope == name
+            sent, bounced = t.sent.sum(where=mine), t.bounced.sum(where=mine)
+            found[f"{name}_delivered"] = sent.fill_null(0) - bounced.fill_null(0)
+            found[f"{name}_email_rows"] = sent.fill_null(0) + bounced.fill_null(0)
+            found[f"{name}_opens"] = t.opens.sum(where=mine).fill_null(0)
+            found[f"{name}_clicks"] = t.clicks.sum(where=mine).fill_null(0)
+        return found
 
-@family("customer_email", needs=("activities", "campaigns"), dimensions=("campaign_id", "channel"))
-def _customer_email(model: Model, dims: tuple[str, ...]) -> ir.Table:
-    """Email events of customer programs."""
-    return _email_family(model, dims, "customer", automated_only=False)
+    return rollup(fine, dims, measures)
 
 
 # -- Costs -------------------------------------------------------------------------------------
@@ -347,7 +359,12 @@ def _share_costs(rows: Rows, model: Model) -> Rows:
     for row in rows:
         month = months.setdefault(
             row["month"],
-            {"allocated": {}, "allocated_rows": {}, "unallocated": 0.0, "unallocated_rows": 0},
+            {
+                "allocated": {},
+                "allocated_rows": {},
+                "unallocated": Decimal(0),
+                "unallocated_rows": 0,
+            },
         )
         if row["channel"] is None:
             month["unallocated"] += row["amount"]
@@ -357,25 +374,28 @@ def _share_costs(rows: Rows, model: Model) -> Rows:
             month["allocated_rows"][row["channel"]] = row["rows"]
     result: Rows = []
     for index, month in months.items():
-        allocated: dict[str, float] = month["allocated"]
-        total_allocated = sum(allocated.values())
+        # exact decimals until the end, so the shares do not depend on row order
+        allocated: dict[str, Decimal] = month["allocated"]
+        total_allocated = sum(allocated.values(), Decimal(0))
         result.append(
             {
                 "month": index,
                 "dimension": None,
                 "member": None,
-                "cost": total_allocated + month["unallocated"],
+                "cost": float(total_allocated + month["unallocated"]),
                 "cost_rows": sum(month["allocated_rows"].values()) + month["unallocated_rows"],
             }
         )
         for channel, amount in allocated.items():
-            share = (month["unallocated"] * amount / total_allocated) if total_allocated else 0.0
+            share = (
+                month["unallocated"] * amount / total_allocated if total_allocated else Decimal(0)
+            )
             result.append(
                 {
                     "month": index,
                     "dimension": "channel",
                     "member": channel,
-                    "cost": amount + share,
+                    "cost": float(amount + share),
                     "cost_rows": month["allocated_rows"][channel],
                 }
             )
@@ -385,16 +405,15 @@ def _share_costs(rows: Rows, model: Model) -> Rows:
                     "month": index,
                     "dimension": "channel",
                     "member": "unallocated",
-                    "cost": month["unallocated"],
+                    "cost": float(month["unallocated"]),
                     "cost_rows": month["unallocated_rows"],
                 }
             )
     return result
 
 
-@family("costs", needs=("costs",), dimensions=("channel",), finish=_share_costs)
-def _costs(model: Model, dims: tuple[str, ...]) -> ir.Table:
-    """Cost per month and row channel (own channel, else its campaign's; None = unallocated)."""
+def cost_rows(model: Model) -> ir.Table:
+    """Cost rows with their month and channel: own, else the campaign's; NULL = unallocated."""
     costs = model.tables["costs"]
     if "campaigns" in model.tables:
         campaigns = model.tables["campaigns"]
@@ -405,49 +424,63 @@ def _costs(model: Model, dims: tuple[str, ...]) -> ir.Table:
         campaign_channel = costs._campaign_channel
     else:
         campaign_channel = ibis.null("string")
-    own = costs.channel.strip().nullif("")
     channel = ibis.cases(
-        (own.notnull(), own),
-        (costs.campaign_id.notnull(), campaign_channel.strip().nullif("").fill_null(UNKNOWN)),
+        (costs.channel.notnull(), costs.channel),
+        (costs.campaign_id.notnull(), campaign_channel.fill_null(UNKNOWN)),
         else_=ibis.null("string"),
     )
-    frame = costs.select(month=costs.month, channel=channel, amount=costs.amount)
+    return costs.select(
+        costs._row,
+        month=costs.month,
+        channel=channel,
+        amount=costs.amount,
+        category=costs.category,
+        campaign_id=costs.campaign_id,
+    )
+
+
+@family("costs", needs=("costs",), dimensions=("channel",), finish=_share_costs)
+def _costs(model: Model, dims: tuple[str, ...]) -> ir.Table:
+    """Cost per month and row channel (shared out afterwards by `_share_costs`)."""
+    frame = cost_rows(model)
     return frame.group_by(["month", "channel"]).aggregate(
-        amount=frame.amount.sum(), rows=frame.count()
+        amount=money(frame.amount).sum(), rows=frame.count()
     )
 
 
 # -- Deals -------------------------------------------------------------------------------------
+def won_deal_rows(model: Model) -> ir.Table:
+    """Deals won, with the month of closed_at and the deal's channel (SPEC §3's order)."""
+    deals = model.tables["deals"]
+    won = deals.filter((deals.status == "won") & deals.closed_at.notnull())
+    if "campaigns" in model.tables:
+        campaigns = model.tables["campaigns"]
+        lookup = campaigns.select(_campaign=campaigns.campaign_id, _via_campaign=campaigns.channel)
+        won = won.left_join(lookup, won.campaign_id == lookup._campaign).view()
+    else:
+        won = won.mutate(_via_campaign=ibis.null("string"))
+    if "contacts" in model.tables:
+        contacts = model.tables["contacts"]
+        people = contacts.select(_contact=contacts.contact_id, _via_contact=contacts.channel)
+        won = won.left_join(people, won.contact_id == people._contact).view()
+    else:
+        won = won.mutate(_via_contact=ibis.null("string"))
+    channel = won.channel.fill_null(won._via_campaign).fill_null(won._via_contact)
+    return won.select(
+        won.deal_id,
+        won.closed_at,
+        won.type,
+        won.amount,
+        month=model.month(won.closed_at),
+        channel=channel.fill_null(UNKNOWN),
+    )
+
+
 @family("won_deals", needs=("deals",), dimensions=("channel",))
 def _won_deals(model: Model, dims: tuple[str, ...]) -> ir.Table:
     """Amounts of deals won per month (closed_at), by the deal's channel."""
-    deals = model.tables["deals"]
-    won = deals.filter((deals.status == "won") & deals.closed_at.notnull())
-    own = won.channel.strip().nullif("")
-    if "campaigns" in model.tables:
-        campaigns = model.tables["campaigns"]
-        lookup = campaigns.select(
-            _campaign=campaigns.campaign_id, _campaign_channel=campaigns.channel
-        )
-        won = won.left_join(lookup, won.campaign_id == lookup._campaign)
-        own = won.channel.strip().nullif("")
-        campaign_channel = won._campaign_channel.strip().nullif("")
-    else:
-        campaign_channel = ibis.null("string")
-    if "contacts" in model.tables:
-        contacts = model.tables["contacts"]
-        people = contacts.select(_contact=contacts.contact_id, _contact_channel=contacts.channel)
-        won = won.left_join(people, won.contact_id == people._contact)
-        own = won.channel.strip().nullif("")
-        if "campaigns" in model.tables:
-            campaign_channel = won._campaign_channel.strip().nullif("")
-        contact_channel = won._contact_channel.strip().nullif("")
-    else:
-        contact_channel = ibis.null("string")
-    channel = own.fill_null(campaign_channel).fill_null(contact_channel).fill_null(UNKNOWN)
-    frame = won.select(
-        month=model.month(won.closed_at), channel=channel, type=won.type, amount=won.amount
-    )
+    won = won_deal_rows(model)
+    frame = won.select(won.month, won.channel, won.type, amount=money(won.amount))
     return additive_rollup(
         frame,
         dims,
@@ -463,9 +496,11 @@ def _won_deals(model: Model, dims: tuple[str, ...]) -> ir.Table:
 
 
 # -- Subscriptions -----------------------------------------------------------------------------
-@family("subscriptions", needs=("subscriptions",), dimensions=("segment",))
-def _subscriptions(model: Model, dims: tuple[str, ...]) -> ir.Table:
-    """Accounts active at the start of each month and their MRR at its start and end."""
+def account_months(model: Model) -> ir.Table:
+    """Accounts active at the start of each reported month: segment, MRR at start and end.
+
+    `mrr_end` is NULL when the account has no active subscription at the end of the month.
+    """
     subs = model.tables["subscriptions"]
     spine = model.month_starts
     boundaries = (
@@ -473,32 +508,41 @@ def _subscriptions(model: Model, dims: tuple[str, ...]) -> ir.Table:
         .union(spine.select(month=spine.month + 1, at=spine.month_end))
         .distinct()
     )
-
-    def mrr_at(table: ir.Table) -> ir.Table:
-        active = subs.join(
-            table,
-            (subs.started_at <= table.at) & (subs.ended_at.isnull() | (table.at < subs.ended_at)),
-        )
-        return active.group_by(["account_id", "month"]).aggregate(mrr=active.mrr.sum())
-
-    at_boundary = mrr_at(boundaries)
-    start = at_boundary
+    active = subs.join(
+        boundaries,
+        (subs.started_at <= boundaries.at)
+        & (subs.ended_at.isnull() | (boundaries.at < subs.ended_at)),
+    )
+    at_boundary = active.group_by(["account_id", "month"]).aggregate(mrr=money(active.mrr).sum())
     end = at_boundary.select(
         account_id=at_boundary.account_id, month=at_boundary.month - 1, mrr_end=at_boundary.mrr
     )
-    joined = start.left_join(end, ["account_id", "month"]).view()
-    segments = model.segments
-    joined = joined.left_join(segments, joined.account_id == segments.account_id)
-    mrr_end = joined.mrr_end.fill_null(0)
-    frame = joined.select(
-        month=joined.month,
+    joined = at_boundary.left_join(end, ["account_id", "month"]).view()
+    segments = model.segments.rename({"_segment_account": "account_id"})
+    joined = joined.left_join(segments, joined.account_id == segments._segment_account)
+    rows = joined.select(
+        joined.account_id,
+        joined.month,
         segment=joined.segment.fill_null(UNKNOWN),
         mrr_start=joined.mrr,
-        mrr_end=mrr_end,
-        churned=joined.mrr_end.isnull(),
-        mrr_kept=ibis.ifelse(mrr_end < joined.mrr, mrr_end, joined.mrr),
+        mrr_end=joined.mrr_end,
     )
-    frame = frame.filter(frame.month.isin(list(model.window.months)))
+    return rows.filter(rows.month.isin(list(model.window.months)))
+
+
+@family("subscriptions", needs=("subscriptions",), dimensions=("segment",))
+def _subscriptions(model: Model, dims: tuple[str, ...]) -> ir.Table:
+    """Accounts active at the start of each month and their MRR at its start and end."""
+    rows = account_months(model)
+    mrr_end = rows.mrr_end.fill_null(ibis.literal(0).cast(MONEY))
+    frame = rows.select(
+        rows.month,
+        rows.segment,
+        mrr_start=rows.mrr_start,
+        mrr_end=mrr_end,
+        churned=rows.mrr_end.isnull(),
+        mrr_kept=ibis.ifelse(mrr_end < rows.mrr_start, mrr_end, rows.mrr_start),
+    )
     return additive_rollup(
         frame,
         dims,
@@ -513,28 +557,37 @@ def _subscriptions(model: Model, dims: tuple[str, ...]) -> ir.Table:
 
 
 # -- Surveys -----------------------------------------------------------------------------------
-@family("nps", needs=("nps_responses",), dimensions=("segment",))
-def _nps(model: Model, dims: tuple[str, ...]) -> ir.Table:
-    """Responses, promoters and detractors per month."""
+def response_rows(model: Model) -> ir.Table:
+    """NPS responses with their month and segment (the account's, else the contact's)."""
     responses = model.tables["nps_responses"]
-    segments = model.segments
     if "contacts" in model.tables:
         contacts = model.tables["contacts"]
         people = contacts.select(
             _contact=contacts.contact_id,
             _contact_account=contacts.account_id.fill_null(contacts.contact_id),
         )
-        responses = responses.left_join(people, responses.contact_id == people._contact)
+        responses = responses.left_join(people, responses.contact_id == people._contact).view()
         contact_account = responses._contact_account
     else:
         contact_account = responses.contact_id
-    account = responses.account_id.fill_null(contact_account)
-    keyed = responses.select(
-        month=model.month(responses.responded_at), score=responses.score, _account=account
+    keyed = responses.mutate(_account=responses.account_id.fill_null(contact_account)).view()
+    segments = model.segments.rename({"_segment_account": "account_id"})
+    keyed = keyed.left_join(segments, keyed._account == segments._segment_account)
+    return keyed.select(
+        keyed.response_id,
+        keyed.responded_at,
+        keyed.score,
+        keyed.comment,
+        month=model.month(keyed.responded_at),
+        segment=keyed.segment.fill_null(UNKNOWN),
     )
-    keyed = keyed.view()
-    keyed = keyed.left_join(segments, keyed._account == segments.account_id)
-    frame = keyed.select(keyed.month, keyed.score, segment=keyed.segment.fill_null(UNKNOWN))
+
+
+@family("nps", needs=("nps_responses",), dimensions=("segment",))
+def _nps(model: Model, dims: tuple[str, ...]) -> ir.Table:
+    """Responses, promoters and detractors per month."""
+    rows = response_rows(model)
+    frame = rows.select(rows.month, rows.score, rows.segment)
     return additive_rollup(
         frame,
         dims,

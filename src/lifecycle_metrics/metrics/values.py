@@ -7,6 +7,7 @@ member appears at all (SPEC §4: when its numerator or denominator set is non-em
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -181,10 +182,11 @@ class TrailingReturn(ValueRule):
 
     def value(self, results: FamilyResults, key: Key) -> float | None:
         window = self._window(key)
-        cost = sum(_number(self.cost.read(results, k)) for k in window)
+        # fsum: exact, so the result does not depend on the order months are added in
+        cost = math.fsum(_number(self.cost.read(results, k)) for k in window)
         if cost <= 0:
             return None
-        gain = sum(_number(self.gain.read(results, k)) for k in window)
+        gain = math.fsum(_number(self.gain.read(results, k)) for k in window)
         return (gain - cost) / cost
 
     def present(self, results: FamilyResults, key: Key) -> bool:

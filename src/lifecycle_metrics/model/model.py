@@ -57,9 +57,8 @@ class RunWindow:
 
 
 def _label(value: ir.Value) -> ir.StringValue:
-    """A dimension member: empty → 'unknown'."""
-    text = value.cast("string").strip().nullif("")
-    return text.fill_null(UNKNOWN)  # type: ignore[return-value]
+    """A dimension member: empty → 'unknown' (loading already made empty text NULL)."""
+    return value.cast("string").fill_null(UNKNOWN)  # type: ignore[return-value]
 
 
 def _event_times(tables: dict[str, ir.Table]) -> list[ir.Value]:
@@ -94,7 +93,9 @@ class Model:
         self.as_of = as_of if as_of is not None else self._latest_event(without_internal)
         self.tables = self._up_to(without_internal, self.as_of)
         earliest = self._earliest_event(self.tables)
-        first = first_month if first_month is not None else month_of_utc(earliest, self.tz)
+        # nothing on or before as_of: the as_of month alone, with nothing counted in it
+        start = earliest if earliest is not None else self.as_of
+        first = first_month if first_month is not None else month_of_utc(start, self.tz)
         last = last_month if last_month is not None else month_of_utc(self.as_of, self.tz)
         if first > last:
             raise UsageError(f"--from {month_label(first)} is after --to {month_label(last)}")
@@ -130,15 +131,13 @@ class Model:
         return max(latest)
 
     @staticmethod
-    def _earliest_event(tables: dict[str, ir.Table]) -> datetime:
+    def _earliest_event(tables: dict[str, ir.Table]) -> datetime | None:
         earliest: list[datetime] = []
         for column in _event_times(tables):
             value = column.min().execute()
             if value is not None and str(value) != "NaT":
                 earliest.append(_as_datetime(value))
-        if not earliest:
-            raise DataError("the dataset has no event on or before as_of")
-        return min(earliest)
+        return min(earliest) if earliest else None
 
     @staticmethod
     def _up_to(tables: dict[str, ir.Table], as_of: datetime) -> dict[str, ir.Table]:
@@ -246,11 +245,14 @@ class Model:
             (first < created, first),
             else_=created,
         )
-        return joined.select(
+        reach = joined.select(
             *[joined[c] for c in contacts.columns],
             lead_at=lead_at,
             **{f"{stage}_at": joined[f"{stage}_at"] for stage in FUNNEL_STAGES[1:]},
-        ).view()
+        )
+        # Five families read it: compute it once (a temp table on DuckDB and PostgreSQL, a
+        # persisted frame on Spark).
+        return reach.cache()
 
     @cached_property
     def month_starts(self) -> ir.Table:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import ibis
 import ibis.expr.types as ir
+from ibis.backends.duckdb import Backend as DuckDBBackend
 
 from lifecycle_metrics.io.readers import ROW, RawTable
 from lifecycle_metrics.periods import ReportZone
@@ -37,17 +38,23 @@ class RowRule:
 
 @dataclass
 class CheckedTable:
-    """A raw table with typed values and rule flags, ready to count, show and clean."""
+    """A raw table with typed values and rule flags, ready to count, show and clean.
+
+    `expr` is the whole check as one expression: counting its flags is one pass. Only the
+    rows that break a rule are ever materialised (`stage_bad`); the clean table is the typed
+    reading of the source minus those rows, so valid data is not copied.
+    """
 
     spec: TableSpec
     raw: RawTable
     expr: ir.Table
     rules: list[RowRule]
+    typed: dict[str, ir.Value]  # typed values as expressions over `raw.table`
+    bad: ir.Table | None = None
 
-    @property
-    def any_flag(self) -> ir.BooleanValue:
-        """True on rows that break at least one rule."""
-        flags = [self.expr[rule.flag] for rule in self.rules]
+    def any_flag(self, table: ir.Table) -> ir.BooleanValue:
+        """True on rows of `table` (the check or the bad rows) that break a rule."""
+        flags = [table[rule.flag] for rule in self.rules]
         if not flags:
             return ibis.literal(False)
         combined = flags[0]
@@ -55,11 +62,25 @@ class CheckedTable:
             combined = combined | flag
         return combined  # type: ignore[return-value]
 
-    def reasons(self) -> ir.StringValue:
-        """A '; '-joined text of the rules each row breaks (for quarantine files)."""
+    def stage_bad(self, con: DuckDBBackend, name: str) -> ir.Table:
+        """Materialise the rows that break a rule: row number, flags and details."""
+        keep = [ROW, *(rule.flag for rule in self.rules)]
+        keep += [rule.detail for rule in self.rules if rule.detail and rule.detail not in keep]
+        rows = self.expr.filter(self.any_flag(self.expr)).select(*dict.fromkeys(keep))
+        self.bad = con.create_table(name, rows, temp=True, overwrite=True)
+        return self.bad
+
+    @property
+    def extra_columns(self) -> list[str]:
+        """Source columns the spec does not declare (kept and ignored)."""
+        declared = {column.name for column in self.spec.columns}
+        return [c for c in self.raw.table.columns if c != ROW and c not in declared]
+
+    def reasons(self, table: ir.Table) -> ir.StringValue:
+        """A '; '-joined text of the rules each bad row breaks (for quarantine files)."""
         pieces = [
             ibis.ifelse(
-                self.expr[rule.flag],
+                table[rule.flag],
                 f"{rule.rule}" + (f" ({rule.column})" if rule.column else "") + "; ",
                 "",
             )
@@ -72,13 +93,23 @@ class CheckedTable:
 
     def clean(self) -> ir.Table:
         """The valid rows, typed, with every declared column and the extra source columns."""
-        columns: dict[str, ir.Value] = {ROW: self.expr[ROW]}
+        source = self.raw.table
+        columns: dict[str, ir.Value] = {ROW: source[ROW]}
         for column in self.spec.columns:
-            columns[column.name] = self.expr[VALUE_PREFIX + column.name]
-        for extra in self.raw.table.columns:
-            if extra != ROW and extra not in columns:
-                columns[extra] = self.expr[extra]
-        return self.expr.filter(~self.any_flag).select(**columns)
+            columns[column.name] = self.typed[VALUE_PREFIX + column.name]
+        for extra in self.extra_columns:
+            columns[extra] = source[extra]
+        typed = source.select(**columns)
+        if self.bad is None:
+            return typed
+        bad = self.bad.select(_bad_row=self.bad[ROW])
+        return typed.anti_join(bad, typed[ROW] == bad._bad_row)
+
+    def with_raw(self, rows: ir.Table) -> ir.Table:
+        """`rows` (holding `_row`) joined to the source values of the same rows."""
+        raw = self.raw.table.rename({"_raw_row": ROW})
+        joined = rows.join(raw, rows[ROW] == raw._raw_row)
+        return joined.drop("_raw_row")
 
 
 def check_table(
@@ -121,7 +152,7 @@ def check_table(
                     ibis.literal(True),
                 )
             continue
-        coerced = coerce(table[column.name], column, zone)
+        coerced = coerce(table[column.name], column, zone, trim=raw.text_source)
         typed[value_name] = coerced.value
         if column.required:
             add(
@@ -159,7 +190,7 @@ def check_table(
             )
 
     if currency is not None and "currency" in present:
-        text = table["currency"].cast("string").strip().nullif("")
+        text = table["currency"].cast("string").strip().nullif("")  # few rows: always trim
         add(
             RowRule(
                 rule="mixed_currency",
@@ -180,7 +211,7 @@ def check_table(
     rules += key_rules
     expr, reference_rules = _reference_rules(expr, spec, clean_tables)
     rules += reference_rules
-    return CheckedTable(spec=spec, raw=raw, expr=expr, rules=rules)
+    return CheckedTable(spec=spec, raw=raw, expr=expr, rules=rules, typed=typed)
 
 
 def _null_type(kind: str) -> str:
@@ -231,17 +262,26 @@ def _key_rule(expr: ir.Table, spec: TableSpec) -> tuple[ir.Table, list[RowRule]]
     if spec.key is None:
         return expr, []
     key = expr[VALUE_PREFIX + spec.key]
-    first_row = expr[ROW].min().over(group_by=key)
+    detail = f"{DETAIL_PREFIX}dup"
+    # An aggregate finds the repeated ids (a window over every row costs far more), then a
+    # join with that short list marks the later rows.
+    present = expr.filter(key.notnull())
+    repeated = present.group_by(_dup_key=present[VALUE_PREFIX + spec.key]).aggregate(
+        **{detail: present[ROW].min(), "_dup_count": present.count()}
+    )
+    repeated = repeated.filter(repeated._dup_count > 1).drop("_dup_count")
+    joined = expr.left_join(repeated, key == repeated._dup_key)
     rule = RowRule(
         rule="duplicate_id",
         column=spec.key,
         flag=f"{FLAG_PREFIX}dup",
         shown=spec.key if spec.key in expr.columns else None,
         expected="a unique " + spec.key + " (row {detail} holds it already)",
-        detail=f"{DETAIL_PREFIX}dup",
+        detail=detail,
     )
-    expr = expr.mutate(**{f"{DETAIL_PREFIX}dup": first_row})
-    expr = expr.mutate(**{rule.flag: key.notnull() & (expr[ROW] > expr[f"{DETAIL_PREFIX}dup"])})
+    expr = joined.mutate(
+        **{rule.flag: joined[detail].notnull() & (joined[ROW] > joined[detail])}
+    ).drop("_dup_key")
     return expr, [rule]
 
 

@@ -36,9 +36,11 @@ class Coerced:
     expected: str  # what a valid value looks like, for messages
 
 
-def _text(raw: ir.Value) -> ir.StringValue:
-    """Trimmed text; NULL when empty."""
-    text: ir.StringValue = raw.cast("string").strip()  # type: ignore[attr-defined]
+def _text(raw: ir.Value, trim: bool) -> ir.StringValue:
+    """Text, trimmed when read from a text file; NULL when empty."""
+    text: ir.StringValue = raw.cast("string")  # type: ignore[assignment]
+    if trim:
+        text = text.strip()
     return text.nullif("")  # type: ignore[return-value]
 
 
@@ -77,7 +79,7 @@ def _parse_timestamp_text(text: ir.StringValue, zone: ReportZone) -> ir.Timestam
 
 
 def _timestamp(
-    raw: ir.Value, zone: ReportZone
+    raw: ir.Value, zone: ReportZone, trim: bool
 ) -> tuple[ir.Value, ir.BooleanValue, ir.BooleanValue]:
     kind = raw.type()
     if isinstance(kind, dt.Timestamp):
@@ -89,7 +91,7 @@ def _timestamp(
     if isinstance(kind, dt.Date):
         value = local_to_utc(raw.cast("timestamp"), zone.name, zone.years)  # type: ignore[arg-type]
         return value, raw.isnull(), ibis.literal(False)
-    text = _text(raw)
+    text = _text(raw, trim)
     parsed = ibis.ifelse(
         text.re_search(TIMESTAMP_PATTERN),
         _parse_timestamp_text(text, zone),
@@ -98,12 +100,12 @@ def _timestamp(
     return parsed, text.isnull(), text.notnull() & parsed.isnull()
 
 
-def _number(raw: ir.Value) -> tuple[ir.Value, ir.BooleanValue, ir.BooleanValue]:
+def _number(raw: ir.Value, trim: bool) -> tuple[ir.Value, ir.BooleanValue, ir.BooleanValue]:
     if raw.type().is_numeric() or raw.type().is_boolean():
         number: ir.FloatingValue = raw.cast("float64")  # type: ignore[assignment]
         empty = raw.isnull()
     else:
-        text = _text(raw)
+        text = _text(raw, trim)
         number = text.try_cast("float64")  # type: ignore[assignment]
         empty = text.isnull()
     finite = number.notnull() & ~number.isnan() & ~number.isinf()
@@ -111,11 +113,11 @@ def _number(raw: ir.Value) -> tuple[ir.Value, ir.BooleanValue, ir.BooleanValue]:
     return value, empty, ~empty & ~finite
 
 
-def coerce(raw: ir.Value, column: Column, zone: ReportZone) -> Coerced:
-    """Read `raw` as `column`'s canonical type (SPEC §2)."""
+def coerce(raw: ir.Value, column: Column, zone: ReportZone, *, trim: bool = True) -> Coerced:
+    """Read `raw` as `column`'s canonical type (SPEC §2); `trim` text read from CSV."""
     kind = column.type
     if kind in (ColumnType.ID, ColumnType.ENUM):
-        text = _text(raw)
+        text = _text(raw, trim)
         if kind is ColumnType.ID:
             return Coerced(text, text.isnull(), ibis.literal(False), "an identifier")
         allowed = ibis.literal(False) if not column.values else text.isin(column.values)
@@ -135,7 +137,7 @@ def coerce(raw: ir.Value, column: Column, zone: ReportZone) -> Coerced:
             return Coerced(
                 raw.fill_null(False), raw.isnull(), ibis.literal(False), "true/false, 1/0 or yes/no"
             )
-        word = _text(raw).lower()
+        word = _text(raw, trim).lower()
         value = ibis.cases(
             (word.isnull(), False),
             (word.isin(TRUE_WORDS), True),
@@ -149,7 +151,7 @@ def coerce(raw: ir.Value, column: Column, zone: ReportZone) -> Coerced:
             "true/false, 1/0 or yes/no (any case; empty is false)",
         )
     if kind is ColumnType.TIMESTAMP:
-        parsed, empty, invalid = _timestamp(raw, zone)
+        parsed, empty, invalid = _timestamp(raw, zone, trim)
         return Coerced(
             parsed,
             empty,
@@ -157,12 +159,12 @@ def coerce(raw: ir.Value, column: Column, zone: ReportZone) -> Coerced:
             "an ISO 8601 timestamp, e.g. 2024-03-31 or 2024-03-31T09:30:00+02:00",
         )
     if kind is ColumnType.NUMBER:
-        number, empty, invalid = _number(raw)
+        number, empty, invalid = _number(raw, trim)
         return Coerced(number, empty, invalid, "a decimal number such as 1250.50")
     if kind is ColumnType.INTEGER:
-        number, empty, invalid = _number(raw)
+        number, empty, invalid = _number(raw, trim)
         if _is_text(raw):
-            invalid = invalid | (~empty & ~_text(raw).re_search(INTEGER_TEXT_PATTERN))
+            invalid = invalid | (~empty & ~_text(raw, trim).re_search(INTEGER_TEXT_PATTERN))
         whole = number.notnull() & (number == number.floor())  # type: ignore[attr-defined]
         invalid = invalid | (~empty & ~whole)
         expected = "a whole number"
@@ -175,7 +177,7 @@ def coerce(raw: ir.Value, column: Column, zone: ReportZone) -> Coerced:
             moment = raw.cast("timestamp")
             index = (moment.year() * 12 + moment.month() - 1).cast("int64")  # type: ignore[attr-defined]
             return Coerced(index, raw.isnull(), ibis.literal(False), "a month as YYYY-MM")
-        text = _text(raw)
+        text = _text(raw, trim)
         valid = text.re_search(MONTH_TEXT_PATTERN)
         index = text.substr(0, 4).try_cast("int64") * 12 + text.substr(5, 2).try_cast("int64") - 1
         value = ibis.ifelse(valid, index, ibis.null("int64"))

@@ -115,9 +115,9 @@ METRICS = (
         needs=("activities", "campaigns"),
         dimensions=EMAIL_DIMENSIONS,
         value=Ratio(
-            Ref("customer_email", "opens"),
-            Ref("customer_email", "delivered"),
-            present_when=(Ref("customer_email", "opens"), Ref("customer_email", "email_rows")),
+            Ref("email", "customer_opens"),
+            Ref("email", "customer_delivered"),
+            present_when=(Ref("email", "customer_opens"), Ref("email", "customer_email_rows")),
         ),
     ),
     Metric(
@@ -130,9 +130,9 @@ METRICS = (
         needs=("activities", "campaigns"),
         dimensions=EMAIL_DIMENSIONS,
         value=Ratio(
-            Ref("customer_email", "clicks"),
-            Ref("customer_email", "delivered"),
-            present_when=(Ref("customer_email", "clicks"), Ref("customer_email", "email_rows")),
+            Ref("email", "customer_clicks"),
+            Ref("email", "customer_delivered"),
+            present_when=(Ref("email", "customer_clicks"), Ref("email", "customer_email_rows")),
         ),
     ),
     Metric(

@@ -20,11 +20,14 @@ EMAIL_NEEDS = ("activities", "campaigns")
 
 def _email_rate(numerator: str, denominator: str) -> Ratio:
     return Ratio(
-        Ref("nurture_email", numerator),
-        Ref("nurture_email", denominator),
+        Ref("email", f"nurture_{numerator}"),
+        Ref("email", f"nurture_{denominator}"),
         present_when=(
-            Ref("nurture_email", numerator),
-            Ref("nurture_email", "email_rows" if denominator == "delivered" else denominator),
+            Ref("email", f"nurture_{numerator}"),
+            Ref(
+                "email",
+                "nurture_email_rows" if denominator == "delivered" else f"nurture_{denominator}",
+            ),
         ),
     )
 
