@@ -418,7 +418,8 @@ class Oracle:
             if a["type"] not in ("email_sent", "email_bounce", "email_open", "email_click"):
                 continue
             campaign = a.get("campaign_id")
-            if campaign is None and a.get("message_id") is not None:
+            # only opens, clicks and bounces borrow their send's campaign (SPEC §4)
+            if campaign is None and a.get("message_id") is not None and a["type"] != "email_sent":
                 matching = sorted(
                     (s["occurred_at"], s["campaign_id"])
                     for s in sends

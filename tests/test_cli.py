@@ -310,3 +310,26 @@ def test_hostile_member_names_are_neutralised_in_csv(runner: CliRunner, tmp_path
         ],
     )
     assert "'=cmd|' /C calc'!A0" in result.stdout
+
+
+def test_a_dataset_no_metric_can_use_lists_them_all_unavailable(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "features.csv").write_text("feature,product\ndashboards,analytics\n")
+    result = runner.invoke(app, ["metrics", str(tmp_path), "--format", "csv", "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["metric,stage,kind,month,dimension,member,value,mature"]
+    assert result.stderr.count("unavailable:") == len(CATALOG)
+
+
+def test_compute_reads_only_the_tables_its_metrics_need(tmp_path: Path) -> None:
+    # a broken table no chosen metric reads does not stop the computation; validate sees it
+    (tmp_path / "nps_responses.csv").write_text("response_id,score,responded_at\nr1,9,2024-01-05\n")
+    (tmp_path / "product_usage.csv").write_text("account_id,feature,used_at\na1,x,never\n")
+    import lifecycle_metrics
+
+    frame = lifecycle_metrics.compute(tmp_path, metrics=["nps"])
+    assert frame.value.tolist() == [100.0]
+    from lifecycle_metrics.dataset import load
+
+    assert load(tmp_path, strict=False).report.errors

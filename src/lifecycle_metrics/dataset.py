@@ -206,16 +206,18 @@ def load(
     progress: Progress | None = None,
     now: datetime | None = None,
     memory_limit: str | None = None,
+    tables: frozenset[str] | None = None,
 ) -> Dataset:
     """Read, type and check a dataset; raise DataError on any invalid row unless quarantining.
 
     With `strict=False` the dataset is returned even when invalid (for `lifecycle validate`).
+    `tables` limits reading and checking to those tables (what a computation reads).
     """
     zone(tz)  # a bad zone is a usage error before anything is read
     say = progress or (lambda _message: None)
     con = connect(memory_limit)
-    source = read_raw_tables(con, data, say)
-    if not source.tables:
+    source = read_raw_tables(con, data, say, only=tables)
+    if not source.tables and not source.skipped:
         raise DataError(
             f"{data}: no canonical table found — expected files named <table>.csv or "
             f"<table>.parquet for at least one of: {', '.join(TABLE_NAMES)}"

@@ -77,25 +77,29 @@ def human_value(value: float | int | None, unit: Unit) -> str:
 
 
 def metrics_overview(result: Any, months: int = 3) -> Table:
-    """Totals of every metric for the last `months` months, one row per metric."""
+    """Totals of every metric for the last `months` months, stage by stage (fits 80 columns)."""
     labels = list(result.window.labels[-months:])
     table = Table(title="Lifecycle metrics (totals)", header_style="bold")
-    for column in ("stage", "metric", "kind"):
-        table.add_column(column)
+    table.add_column("metric", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
     for label in labels:
-        table.add_column(label, justify="right")
+        table.add_column(label, justify="right", no_wrap=True)
     values = {
         (row["metric"], row["month"]): row
         for row in result.rows
         if row["dimension"] is None and row["month"] in labels
     }
+    stage = None
     for metric in result.metrics:
+        if metric.stage != stage:
+            stage = metric.stage
+            table.add_row(f"[bold]{stage.value.title()}[/bold]", "", *["" for _ in labels])
         cells = []
         for label in labels:
             row = values.get((metric.id, label))
             text = human_value(row["value"], metric.unit) if row else "—"
             cells.append(text + ("*" if row and not row["mature"] else ""))
-        table.add_row(metric.stage.value, metric.id, metric.kind.value, *cells)
+        table.add_row(f"  {metric.id}", metric.kind.value, *cells)
     table.caption = "* immature cohort: its window has not closed yet"
     return table
 
@@ -163,27 +167,19 @@ def catalog_markdown(catalog: Registry) -> str:
 def validation_table(report: ValidationReport) -> Table:
     """Rows per table, date range and quarantine counts."""
     table = Table(title="Tables", header_style="bold")
-    for column in (
-        "table",
-        "file",
-        "rows read",
-        "used",
-        "quarantined",
-        "first event",
-        "last event",
-    ):
-        table.add_column(
-            column, justify="right" if column in ("rows read", "used", "quarantined") else "left"
-        )
+    table.add_column("table", no_wrap=True)
+    for column in ("rows read", "used", "set aside"):
+        table.add_column(column, justify="right")
+    table.add_column("first event", no_wrap=True)
+    table.add_column("last event", no_wrap=True)
     for stats in report.tables.values():
         table.add_row(
             stats.table,
-            stats.source,
             f"{stats.rows_read:,}",
             f"{stats.rows_used:,}",
             f"{stats.rows_quarantined:,}",
-            (stats.first_event or "")[:19],
-            (stats.last_event or "")[:19],
+            (stats.first_event or "")[:10],
+            (stats.last_event or "")[:10],
         )
     return table
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -44,6 +44,7 @@ class RawSource:
 
     tables: dict[str, RawTable]
     ignored: list[str]  # files or tables that are not canonical tables
+    skipped: list[str] = field(default_factory=list)  # canonical, but not asked for
 
 
 Progress = Callable[[str], None]
@@ -167,8 +168,12 @@ def _folder_tables(folder: Path) -> tuple[dict[str, Path], list[str]]:
     return found, ignored
 
 
-def _land_folder(con: DuckDBBackend, folder: Path, progress: Progress) -> RawSource:
-    paths, ignored = _folder_tables(folder)
+def _land_folder(
+    con: DuckDBBackend, folder: Path, progress: Progress, only: frozenset[str]
+) -> RawSource:
+    every, ignored = _folder_tables(folder)
+    paths = {name: path for name, path in every.items() if name in only}
+    skipped = sorted(set(every) - set(paths))
     for name, path in paths.items():
         progress(f"reading {path.name}")
         target = f"raw_{name}"
@@ -180,7 +185,7 @@ def _land_folder(con: DuckDBBackend, folder: Path, progress: Progress) -> RawSou
         name: _raw_table(con, name, str(path), text_source=path.suffix.lower() == ".csv")
         for name, path in paths.items()
     }
-    return RawSource(tables=tables, ignored=ignored)
+    return RawSource(tables=tables, ignored=ignored, skipped=skipped)
 
 
 def _raw_table(
@@ -193,7 +198,9 @@ def _raw_table(
     )
 
 
-def _land_duckdb_file(con: DuckDBBackend, path: Path, progress: Progress) -> RawSource:
+def _land_duckdb_file(
+    con: DuckDBBackend, path: Path, progress: Progress, only: frozenset[str]
+) -> RawSource:
     progress(f"attaching {path.name}")
     try:
         con.con.execute(f"ATTACH {_literal(str(path))} AS source_db (READ_ONLY)")
@@ -207,7 +214,7 @@ def _land_duckdb_file(con: DuckDBBackend, path: Path, progress: Progress) -> Raw
             "ORDER BY table_name"
         ).fetchall()
     ]
-    found = [name for name in names if name.lower() in TABLE_NAMES]
+    found = [name for name in names if name.lower() in only]
     ignored = [name for name in names if name.lower() not in TABLE_NAMES]
     tables: dict[str, RawTable] = {}
     for name in found:
@@ -218,7 +225,7 @@ def _land_duckdb_file(con: DuckDBBackend, path: Path, progress: Progress) -> Raw
     return RawSource(tables=tables, ignored=ignored)
 
 
-def _land_url(con: DuckDBBackend, url: str, progress: Progress) -> RawSource:
+def _land_url(con: DuckDBBackend, url: str, progress: Progress, only: frozenset[str]) -> RawSource:
     """Copy the canonical tables of any Ibis-reachable database into embedded DuckDB."""
     try:
         remote = ibis.connect(url)
@@ -226,7 +233,7 @@ def _land_url(con: DuckDBBackend, url: str, progress: Progress) -> RawSource:
     except Exception as error:  # any backend's connection error; shown without credentials
         safe = re.sub(r"//[^@/]*@", "//***@", url)
         raise DataError(f"{safe}: cannot connect: {type(error).__name__}") from None
-    found = [name for name in names if name.lower() in TABLE_NAMES]
+    found = [name for name in names if name.lower() in only]
     ignored = [name for name in names if name.lower() not in TABLE_NAMES]
     tables: dict[str, RawTable] = {}
     for name in found:
@@ -246,15 +253,22 @@ def _land_url(con: DuckDBBackend, url: str, progress: Progress) -> RawSource:
 
 
 def read_raw_tables(
-    con: DuckDBBackend, data: str | Path, progress: Progress | None = None
+    con: DuckDBBackend,
+    data: str | Path,
+    progress: Progress | None = None,
+    only: frozenset[str] | None = None,
 ) -> RawSource:
-    """Land every canonical table found in `data` (folder, DuckDB file or URL) on `con`."""
+    """Land the canonical tables found in `data` (folder, DuckDB file or URL) on `con`.
+
+    `only` limits reading to the named tables (a computation reads what its metrics need).
+    """
     say = progress or (lambda _message: None)
+    wanted = frozenset(TABLE_NAMES) if only is None else only
     text = str(data)
     if URL_PATTERN.match(text) and not text.lower().startswith("file://"):
         if text.lower().startswith("duckdb://"):
-            return _land_duckdb_file(con, Path(text[len("duckdb://") :]), say)
-        return _land_url(con, text, say)
+            return _land_duckdb_file(con, Path(text[len("duckdb://") :]), say, wanted)
+        return _land_url(con, text, say, wanted)
     path = Path(text.removeprefix("file://")).expanduser()
     if not path.exists():
         raise UsageError(
@@ -262,9 +276,9 @@ def read_raw_tables(
             "or a connection URL"
         )
     if path.is_dir():
-        return _land_folder(con, path, say)
+        return _land_folder(con, path, say, wanted)
     if path.suffix.lower() in DATABASE_SUFFIXES:
-        return _land_duckdb_file(con, path, say)
+        return _land_duckdb_file(con, path, say, wanted)
     raise UsageError(
         f"DATA {text!r} is a file: give the folder holding <table>.csv / <table>.parquet files, "
         "a DuckDB database (.duckdb) or a connection URL"

@@ -8,7 +8,7 @@ aggregated to their finest grain, so the roll-up reads a small table.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -57,20 +57,21 @@ class Family:
     """A named query producing measures, with the tables it needs and dimensions it knows."""
 
     name: str
-    needs: tuple[str, ...]
+    reads: tuple[str, ...]  # tables it reads when given (besides BASE_TABLES)
     dimensions: tuple[str, ...]
     build: Callable[[Model, tuple[str, ...]], ir.Table]
     finish: Callable[[Rows, Model], Rows] | None = None
-    extra_needs: tuple[str, ...] = field(default=())
 
 
 FAMILIES: dict[str, Family] = {}
+# Read by every family when given: internal contacts, dimensions, campaign channels.
+BASE_TABLES = ("contacts", "accounts", "campaigns")
 
 
 def family(
     name: str,
     *,
-    needs: tuple[str, ...],
+    reads: tuple[str, ...],
     dimensions: tuple[str, ...],
     finish: Callable[[Rows, Model], Rows] | None = None,
 ) -> Callable[
@@ -84,7 +85,7 @@ def family(
         if name in FAMILIES:
             raise ValueError(f"family {name!r} is declared twice")
         FAMILIES[name] = Family(
-            name=name, needs=needs, dimensions=dimensions, build=build, finish=finish
+            name=name, reads=reads, dimensions=dimensions, build=build, finish=finish
         )
         return build
 
@@ -107,7 +108,7 @@ def _contact_dims(table: ir.Table) -> dict[str, ir.Value]:
 
 
 # -- Capture, Nurture, Convert: contacts through the funnel ---------------------------------
-@family("reach", needs=("contacts",), dimensions=CONTACT_DIMS)
+@family("reach", reads=("contacts", "stage_changes"), dimensions=CONTACT_DIMS)
 def _reach(model: Model, dims: tuple[str, ...]) -> ir.Table:
     """Contacts reaching lead, MQL and SQL per month."""
     reach = model.reach
@@ -131,7 +132,7 @@ def _reach(model: Model, dims: tuple[str, ...]) -> ir.Table:
     )
 
 
-@family("new_customers", needs=("stage_changes",), dimensions=CONTACT_DIMS)
+@family("new_customers", reads=("stage_changes",), dimensions=CONTACT_DIMS)
 def _new_customers(model: Model, dims: tuple[str, ...]) -> ir.Table:
     """Accounts whose first contact to reach customer does so in the month."""
     reach = model.reach
@@ -148,7 +149,7 @@ def _new_customers(model: Model, dims: tuple[str, ...]) -> ir.Table:
 COHORTS = (("lead", "mql", 90), ("mql", "sql", 90), ("sql", "customer", 180))
 
 
-@family("cohorts", needs=("stage_changes",), dimensions=CONTACT_DIMS)
+@family("cohorts", reads=("stage_changes",), dimensions=CONTACT_DIMS)
 def _cohorts(model: Model, dims: tuple[str, ...]) -> ir.Table:
     """Contacts reaching a stage in the month, and those reaching the next within the window."""
     reach = model.reach
@@ -176,7 +177,7 @@ def _cohorts(model: Model, dims: tuple[str, ...]) -> ir.Table:
     return additive_rollup(frame, dims, measures)
 
 
-@family("lead_to_customer", needs=("stage_changes",), dimensions=CONTACT_DIMS)
+@family("lead_to_customer", reads=("stage_changes",), dimensions=CONTACT_DIMS)
 def _lead_to_customer(model: Model, dims: tuple[str, ...]) -> ir.Table:
     """Median days from lead to customer over contacts reaching customer in the month."""
     reach = model.reach
@@ -189,7 +190,7 @@ def _lead_to_customer(model: Model, dims: tuple[str, ...]) -> ir.Table:
     return rollup(frame, dims, lambda t: {"median_days": t.days.median(), "contacts": t.count()})
 
 
-@family("reopened", needs=("stage_changes",), dimensions=CONTACT_DIMS)
+@family("reopened", reads=("stage_changes",), dimensions=CONTACT_DIMS)
 def _reopened(model: Model, dims: tuple[str, ...]) -> ir.Table:
     """Contacts re-entering lead, MQL or SQL straight after being recycled."""
     changes = model.tables["stage_changes"]
@@ -213,7 +214,7 @@ def _reopened(model: Model, dims: tuple[str, ...]) -> ir.Table:
     return additive_rollup(frame, dims, lambda t: {"contacts": t.count()})
 
 
-@family("new_lead_scores", needs=("contacts", "lead_scores"), dimensions=CONTACT_DIMS)
+@family("new_lead_scores", reads=("stage_changes", "lead_scores"), dimensions=CONTACT_DIMS)
 def _new_lead_scores(model: Model, dims: tuple[str, ...]) -> ir.Table:
     """Lead score at the end of the month of contacts reaching lead in it."""
     reach = model.reach
@@ -239,7 +240,7 @@ def _new_lead_scores(model: Model, dims: tuple[str, ...]) -> ir.Table:
 
 
 # -- Attract -----------------------------------------------------------------------------------
-@family("web", needs=("web_sessions",), dimensions=("channel",))
+@family("web", reads=("web_sessions",), dimensions=("channel",))
 def _web(model: Model, dims: tuple[str, ...]) -> ir.Table:
     """Web sessions and distinct visitors per month, by the session's channel."""
     sessions = model.tables["web_sessions"]
@@ -318,7 +319,7 @@ def email_events(model: Model) -> ir.Table:
     )
 
 
-@family("email", needs=("activities", "campaigns"), dimensions=("campaign_id", "channel"))
+@family("email", reads=("activities",), dimensions=("campaign_id", "channel"))
 def _email(model: Model, dims: tuple[str, ...]) -> ir.Table:
     """Sends, bounces, unique opens and clicks of nurture and customer programs."""
     events = email_events(model)
@@ -439,7 +440,7 @@ def cost_rows(model: Model) -> ir.Table:
     )
 
 
-@family("costs", needs=("costs",), dimensions=("channel",), finish=_share_costs)
+@family("costs", reads=("costs",), dimensions=("channel",), finish=_share_costs)
 def _costs(model: Model, dims: tuple[str, ...]) -> ir.Table:
     """Cost per month and row channel (shared out afterwards by `_share_costs`)."""
     frame = cost_rows(model)
@@ -476,7 +477,7 @@ def won_deal_rows(model: Model) -> ir.Table:
     )
 
 
-@family("won_deals", needs=("deals",), dimensions=("channel",))
+@family("won_deals", reads=("deals",), dimensions=("channel",))
 def _won_deals(model: Model, dims: tuple[str, ...]) -> ir.Table:
     """Amounts of deals won per month (closed_at), by the deal's channel."""
     won = won_deal_rows(model)
@@ -530,7 +531,7 @@ def account_months(model: Model) -> ir.Table:
     return rows.filter(rows.month.isin(list(model.window.months)))
 
 
-@family("subscriptions", needs=("subscriptions",), dimensions=("segment",))
+@family("subscriptions", reads=("subscriptions",), dimensions=("segment",))
 def _subscriptions(model: Model, dims: tuple[str, ...]) -> ir.Table:
     """Accounts active at the start of each month and their MRR at its start and end."""
     rows = account_months(model)
@@ -583,7 +584,7 @@ def response_rows(model: Model) -> ir.Table:
     )
 
 
-@family("nps", needs=("nps_responses",), dimensions=("segment",))
+@family("nps", reads=("nps_responses",), dimensions=("segment",))
 def _nps(model: Model, dims: tuple[str, ...]) -> ir.Table:
     """Responses, promoters and detractors per month."""
     rows = response_rows(model)
