@@ -68,7 +68,7 @@ def human_value(value: float | int | None, unit: Unit) -> str:
     if unit is Unit.RATE:
         return f"{value * 100:,.1f}%"
     if unit is Unit.CURRENCY:
-        return f"{value:,.2f}"
+        return f"{value:,.0f}" if abs(value) >= 10_000 else f"{value:,.2f}"
     if unit is Unit.DAYS:
         return f"{value:,.1f} d"
     if unit is Unit.SCORE:
@@ -81,7 +81,7 @@ def metrics_overview(result: Any, months: int = 3) -> Table:
     labels = list(result.window.labels[-months:])
     table = Table(title="Lifecycle metrics (totals)", header_style="bold")
     table.add_column("metric", no_wrap=True)
-    table.add_column("kind", no_wrap=True)
+    table.add_column("", no_wrap=True)  # kind: A(ctivity) or O(utcome)
     for label in labels:
         table.add_column(label, justify="right", no_wrap=True)
     values = {
@@ -99,8 +99,8 @@ def metrics_overview(result: Any, months: int = 3) -> Table:
             row = values.get((metric.id, label))
             text = human_value(row["value"], metric.unit) if row else "—"
             cells.append(text + ("*" if row and not row["mature"] else ""))
-        table.add_row(f"  {metric.id}", metric.kind.value, *cells)
-    table.caption = "* immature cohort: its window has not closed yet"
+        table.add_row(f"  {metric.id}", metric.kind.value[0].upper(), *cells)
+    table.caption = "A activity · O outcome metric · * immature cohort (window still open)"
     return table
 
 

@@ -136,3 +136,23 @@ def test_two_files_for_one_table_are_refused(tmp_path: Path) -> None:
     pq.write_table(pa.table({"contact_id": ["c2"]}), tmp_path / "contacts.parquet")
     with pytest.raises(DataError, match="given twice"):
         load(tmp_path)
+
+
+def test_any_ibis_connection_url(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "crm.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE Contacts (contact_id TEXT, created_at TEXT, is_internal TEXT)")
+        db.execute("INSERT INTO Contacts VALUES ('c1', '2024-01-05T10:00:00+01:00', 'no')")
+        db.execute("CREATE TABLE other (x INTEGER)")
+    dataset = load(f"sqlite://{path}")
+    assert rows(dataset, "contacts")[0]["created_at"] == datetime(2024, 1, 5, 9, 0)
+    assert dataset.report.ignored == ["other"]
+
+
+def test_an_unreachable_url_is_reported_without_credentials() -> None:
+    with pytest.raises(DataError) as caught:
+        load("postgres://alice:secret@127.0.0.1:1/crm")
+    assert "secret" not in str(caught.value)
+    assert "cannot connect" in str(caught.value)

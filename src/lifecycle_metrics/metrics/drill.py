@@ -99,13 +99,7 @@ def _reach(model: Model) -> ir.Table:
 
 @records("new_customers")
 def _new_customers(model: Model) -> ir.Table:
-    reach = model.reach
-    won = reach.filter(reach.customer_at.notnull())
-    rank = ibis.row_number().over(
-        group_by=won.account_key, order_by=[won.customer_at, won.contact_id]
-    )
-    ranked = won.mutate(_rank=rank)
-    first = ranked.filter(ranked._rank == 0)
+    first = fam.first_customer_rows(model)
     return _shape(
         first,
         month=model.month(first.customer_at),
@@ -171,22 +165,10 @@ def _lead_to_customer(model: Model) -> ir.Table:
 
 @records("reopened")
 def _reopened(model: Model) -> ir.Table:
-    changes = model.tables["stage_changes"]
-    instants = changes.group_by(["contact_id", "changed_at"]).aggregate(
-        recycled=(changes.stage == "recycled").any()
-    )
-    previous = instants.recycled.lag().over(
-        group_by=instants.contact_id, order_by=instants.changed_at
-    )
-    flagged = instants.mutate(previous_recycled=previous.fill_null(False))
-    entries = changes.filter(changes.stage.isin(("lead", "mql", "sql")))
-    joined = entries.join(flagged, ["contact_id", "changed_at"])
-    back = joined.filter(joined.previous_recycled).view()
-    contacts = model.contacts
-    rows = back.join(contacts, back.contact_id == contacts.contact_id)
+    rows = fam.reopened_rows(model)
     return _shape(
         rows,
-        month=model.month(rows.changed_at),
+        month=rows.month,
         set=ibis.literal("contacts"),
         record=rows.contact_id,
         at=rows.changed_at,
@@ -197,23 +179,7 @@ def _reopened(model: Model) -> ir.Table:
 
 @records("new_lead_scores")
 def _new_lead_scores(model: Model) -> ir.Table:
-    reach = model.reach
-    leads = reach.filter(reach.lead_at.notnull())
-    leads = leads.mutate(month=model.month(leads.lead_at))
-    spine = model.month_starts.select(
-        _month=model.month_starts.month, month_end=model.month_starts.month_end
-    )
-    leads = leads.join(spine, leads.month == spine._month).view()
-    scores = model.tables["lead_scores"]
-    matched = leads.join(
-        scores, (leads.contact_id == scores.contact_id) & (scores.scored_at <= leads.month_end)
-    )
-    latest = ibis.row_number().over(
-        group_by=matched.contact_id,
-        order_by=[ibis.desc(matched.scored_at), ibis.desc(matched.score)],
-    )
-    ranked = matched.mutate(_rank=latest).view()
-    rows = ranked.filter(ranked._rank == 0)
+    rows = fam.new_lead_score_rows(model)
     return _shape(
         rows,
         month=rows.month,

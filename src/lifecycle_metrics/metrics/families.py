@@ -132,16 +132,21 @@ def _reach(model: Model, dims: tuple[str, ...]) -> ir.Table:
     )
 
 
-@family("new_customers", reads=("stage_changes",), dimensions=CONTACT_DIMS)
-def _new_customers(model: Model, dims: tuple[str, ...]) -> ir.Table:
-    """Accounts whose first contact to reach customer does so in the month."""
+def first_customer_rows(model: Model) -> ir.Table:
+    """Per account, its first contact to reach customer (ties: lowest contact_id)."""
     reach = model.reach
     customers = reach.filter(reach.customer_at.notnull())
     rank = ibis.row_number().over(
         group_by=customers.account_key, order_by=[customers.customer_at, customers.contact_id]
     )
     ranked = customers.mutate(_rank=rank)
-    first = ranked.filter(ranked._rank == 0)
+    return ranked.filter(ranked._rank == 0).drop("_rank")
+
+
+@family("new_customers", reads=("stage_changes",), dimensions=CONTACT_DIMS)
+def _new_customers(model: Model, dims: tuple[str, ...]) -> ir.Table:
+    """Accounts whose first contact to reach customer does so in the month."""
+    first = first_customer_rows(model)
     frame = first.select(month=model.month(first.customer_at), **_contact_dims(first))
     return additive_rollup(frame, dims, lambda t: {"accounts": t.count()})
 
@@ -190,9 +195,8 @@ def _lead_to_customer(model: Model, dims: tuple[str, ...]) -> ir.Table:
     return rollup(frame, dims, lambda t: {"median_days": t.days.median(), "contacts": t.count()})
 
 
-@family("reopened", reads=("stage_changes",), dimensions=CONTACT_DIMS)
-def _reopened(model: Model, dims: tuple[str, ...]) -> ir.Table:
-    """Contacts re-entering lead, MQL or SQL straight after being recycled."""
+def reopened_rows(model: Model) -> ir.Table:
+    """Stage changes into lead, mql or sql whose previous instant was a recycle, with dims."""
     changes = model.tables["stage_changes"]
     instants = changes.group_by(["contact_id", "changed_at"]).aggregate(
         recycled=(changes.stage == "recycled").any()
@@ -205,18 +209,26 @@ def _reopened(model: Model, dims: tuple[str, ...]) -> ir.Table:
     joined = entries.join(flagged, ["contact_id", "changed_at"])
     reopened = joined.filter(joined.previous_recycled).view()
     contacts = model.contacts
-    with_dims = reopened.join(contacts, reopened.contact_id == contacts.contact_id)
-    frame = with_dims.select(
-        contact_id=with_dims.contact_id,
-        month=model.month(with_dims.changed_at),
-        **_contact_dims(with_dims),
-    ).distinct()
+    rows = reopened.join(contacts, reopened.contact_id == contacts.contact_id)
+    return rows.select(
+        rows.contact_id,
+        rows.stage,
+        rows.changed_at,
+        month=model.month(rows.changed_at),
+        **_contact_dims(rows),
+    )
+
+
+@family("reopened", reads=("stage_changes",), dimensions=CONTACT_DIMS)
+def _reopened(model: Model, dims: tuple[str, ...]) -> ir.Table:
+    """Contacts re-entering lead, MQL or SQL straight after being recycled."""
+    rows = reopened_rows(model)
+    frame = rows.select("contact_id", "month", *CONTACT_DIMS).distinct()
     return additive_rollup(frame, dims, lambda t: {"contacts": t.count()})
 
 
-@family("new_lead_scores", reads=("stage_changes", "lead_scores"), dimensions=CONTACT_DIMS)
-def _new_lead_scores(model: Model, dims: tuple[str, ...]) -> ir.Table:
-    """Lead score at the end of the month of contacts reaching lead in it."""
+def new_lead_score_rows(model: Model) -> ir.Table:
+    """New leads of each reported month with the score in force at its end (ties: highest)."""
     reach = model.reach
     leads = reach.filter(reach.lead_at.notnull())
     leads = leads.mutate(month=model.month(leads.lead_at))
@@ -233,9 +245,16 @@ def _new_lead_scores(model: Model, dims: tuple[str, ...]) -> ir.Table:
         order_by=[ibis.desc(matched.scored_at), ibis.desc(matched.score)],
     )
     ranked = matched.mutate(_rank=latest).view()
-    frame = ranked.filter(ranked._rank == 0).select(
-        month=ranked.month, score=ranked.score, **_contact_dims(ranked)
+    rows = ranked.filter(ranked._rank == 0)
+    return rows.select(
+        rows.contact_id, rows.month, rows.score, rows.scored_at, **_contact_dims(rows)
     )
+
+
+@family("new_lead_scores", reads=("stage_changes", "lead_scores"), dimensions=CONTACT_DIMS)
+def _new_lead_scores(model: Model, dims: tuple[str, ...]) -> ir.Table:
+    """Lead score at the end of the month of contacts reaching lead in it."""
+    frame = new_lead_score_rows(model)
     return rollup(frame, dims, lambda t: {"median_score": t.score.median(), "contacts": t.count()})
 
 
