@@ -322,14 +322,10 @@ def test_a_dataset_no_metric_can_use_lists_them_all_unavailable(
     assert result.stderr.count("unavailable:") == len(CATALOG)
 
 
-def test_compute_reads_only_the_tables_its_metrics_need(tmp_path: Path) -> None:
-    # a broken table no chosen metric reads does not stop the computation; validate sees it
-    (tmp_path / "nps_responses.csv").write_text("response_id,score,responded_at\nr1,9,2024-01-05\n")
-    (tmp_path / "product_usage.csv").write_text("account_id,feature,used_at\na1,x,never\n")
-    import lifecycle_metrics
-
-    frame = lifecycle_metrics.compute(tmp_path, metrics=["nps"])
-    assert frame.value.tolist() == [100.0]
-    from lifecycle_metrics.dataset import load
-
-    assert load(tmp_path, strict=False).report.errors
+def test_choosing_metrics_does_not_move_as_of_or_the_months(runner: CliRunner) -> None:
+    # as_of and the first month come from the events of every table (SPEC §3): the
+    # subscription starting 2023-12-15 opens the range even for a contact metric
+    result = runner.invoke(app, ["metrics", ACME, "--metric", "new_leads", "--format", "csv"])
+    months = [row["month"] for row in csv.DictReader(io.StringIO(result.stdout))]
+    assert months[0] == "2023-12"
+    assert "as_of 2024-07-02 00:00:00 UTC" in result.stderr  # d7 is won then, the last event

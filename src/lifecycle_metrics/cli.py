@@ -19,7 +19,7 @@ from lifecycle_metrics.console import err, out, progress
 from lifecycle_metrics.dataset import Dataset, load
 from lifecycle_metrics.errors import DataError, LifecycleError, UsageError
 from lifecycle_metrics.metrics.catalog import CATALOG
-from lifecycle_metrics.metrics.engine import COLUMNS, MetricResult, compute_result, tables_read
+from lifecycle_metrics.metrics.engine import COLUMNS, MetricResult, compute_result
 from lifecycle_metrics.render import (
     catalog_markdown,
     catalog_rows,
@@ -106,11 +106,11 @@ def _fail(error: LifecycleError) -> None:
     raise typer.Exit(error.exit_code)
 
 
-def _load(
-    data: str, tz: str, quarantine: Path | None, quiet: bool, tables: frozenset[str] | None = None
-) -> Dataset:
+def _load(data: str, tz: str, quarantine: Path | None, quiet: bool) -> Dataset:
+    # Every table is read even when few metrics are asked for: as_of and the default months
+    # come from the events of all tables (SPEC §3), so a subset must not change them.
     with progress("loading", quiet=quiet) as say:
-        dataset = load(data, tz=tz, quarantine=quarantine, progress=say, tables=tables)
+        dataset = load(data, tz=tz, quarantine=quarantine, progress=say)
     if quarantine is not None and dataset.rows_quarantined:
         err.print(
             f"{dataset.rows_quarantined:,} invalid row(s) set aside in {quarantine}/ "
@@ -223,7 +223,7 @@ def metrics(
 ) -> None:
     """Compute every metric for every month, in long form (SPEC §5)."""
     try:
-        dataset = _load(data, tz, quarantine, quiet, tables_read(metric or (), stage))
+        dataset = _load(data, tz, quarantine, quiet)
         with progress("computing", quiet=quiet) as say:
             result = compute_result(
                 dataset,
@@ -279,7 +279,7 @@ def drill(
     from lifecycle_metrics.metrics.drill import drill as drill_records
 
     try:
-        dataset = _load(data, tz, quarantine, quiet, tables_read([metric]))
+        dataset = _load(data, tz, quarantine, quiet)
         dimension = member.partition("=")[0] if member else None
         result = drill_records(dataset, metric, month, member, as_of=as_of)
         computed = compute_result(
@@ -378,7 +378,7 @@ def demo(
         )
         if out_dir is not None:
             return
-        dataset = _load(str(target), "UTC", None, quiet, tables_read())
+        dataset = _load(str(target), "UTC", None, quiet)
         with progress("computing", quiet=quiet) as say:
             result = compute_result(dataset, progress=say)
     except LifecycleError as error:

@@ -156,3 +156,11 @@ def test_an_unreachable_url_is_reported_without_credentials() -> None:
         load("postgres://alice:secret@127.0.0.1:1/crm")
     assert "secret" not in str(caught.value)
     assert "cannot connect" in str(caught.value)
+
+
+def test_loading_can_be_limited_to_some_tables(tmp_path: Path) -> None:
+    (tmp_path / "contacts.csv").write_text("contact_id,created_at\nc1,2024-01-01\n")
+    (tmp_path / "product_usage.csv").write_text("account_id,feature,used_at\na1,x,never\n")
+    dataset = load(tmp_path, tables=frozenset({"contacts"}))
+    assert set(dataset.tables) == {"contacts"}
+    assert not dataset.report.errors  # the broken table was not read

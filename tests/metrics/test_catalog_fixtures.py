@@ -219,3 +219,18 @@ def test_months_run_from_the_first_event_to_as_of(values) -> None:  # type: igno
     months = sorted({key[1] for key in values})
     # s1 starts 2023-12-15, the earliest event; as_of is in June
     assert months == ["2023-12", "2024-01", "2024-02", "2024-03", "2024-04", "2024-05", "2024-06"]
+
+
+def test_a_send_without_campaign_does_not_borrow_one(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # SPEC §4 lets opens, clicks and bounces take their send's campaign; a send has none to take
+    (tmp_path / "campaigns.csv").write_text(
+        "campaign_id,name,channel,audience,automated\nk1,Drip,email,prospect,true\n"
+    )
+    (tmp_path / "activities.csv").write_text(
+        "activity_id,contact_id,type,occurred_at,campaign_id,message_id\n"
+        "x1,c1,email_sent,2024-01-05,k1,m1\n"
+        "x2,c1,email_open,2024-01-06,,m1\n"  # takes k1 from x1
+        "x3,c1,email_sent,2024-01-07,,m1\n"
+    )  # stays without campaign: not delivered by k1
+    result = compute_result(load(tmp_path), metrics=["nurture_open_rate"])
+    assert [r["value"] for r in result.rows] == [1.0]  # 1 unique open / 1 delivered

@@ -14,7 +14,7 @@ from typing import Any
 from lifecycle_metrics.dataset import Dataset
 from lifecycle_metrics.errors import UsageError
 from lifecycle_metrics.metrics.catalog import CATALOG
-from lifecycle_metrics.metrics.families import BASE_TABLES, FAMILIES
+from lifecycle_metrics.metrics.families import FAMILIES
 from lifecycle_metrics.metrics.spec import DIMENSIONS, Metric, Stage, Unit
 from lifecycle_metrics.metrics.values import FamilyResults, Key
 from lifecycle_metrics.model.model import Model, RunWindow
@@ -65,17 +65,6 @@ def select_metrics(ids: Sequence[str] = (), stage: str | None = None) -> list[Me
         m for m in CATALOG if (not ids or m.id in ids) and (stage is None or m.stage.value == stage)
     ]
     return chosen
-
-
-def tables_read(metrics: Sequence[str] = (), stage: str | None = None) -> frozenset[str]:
-    """The tables the chosen metrics read when given (so others need not be loaded)."""
-    chosen = select_metrics(metrics, stage)
-    names = set(BASE_TABLES)
-    for metric in chosen:
-        names.update(metric.needs)
-        for family in metric.families:
-            names.update(FAMILIES[family].reads)
-    return frozenset(names)
 
 
 def check_dimensions(by: Iterable[str]) -> tuple[str, ...]:
@@ -206,11 +195,7 @@ def compute(
     """
     from lifecycle_metrics.dataset import load
 
-    loaded = (
-        dataset
-        if isinstance(dataset, Dataset)
-        else load(dataset, tz=tz, tables=tables_read(metrics, stage))
-    )
+    loaded = dataset if isinstance(dataset, Dataset) else load(dataset, tz=tz)
     first, last = months if months else (None, None)
     result = compute_result(
         loaded, metrics=metrics, stage=stage, by=by, first_month=first, last_month=last, as_of=as_of

@@ -57,15 +57,13 @@ class Family:
     """A named query producing measures, with the tables it needs and dimensions it knows."""
 
     name: str
-    reads: tuple[str, ...]  # tables it reads when given (besides BASE_TABLES)
+    reads: tuple[str, ...]  # tables it reads when given (besides contacts, accounts, campaigns)
     dimensions: tuple[str, ...]
     build: Callable[[Model, tuple[str, ...]], ir.Table]
     finish: Callable[[Rows, Model], Rows] | None = None
 
 
 FAMILIES: dict[str, Family] = {}
-# Read by every family when given: internal contacts, dimensions, campaign channels.
-BASE_TABLES = ("contacts", "accounts", "campaigns")
 
 
 def family(
@@ -311,7 +309,12 @@ def email_events(model: Model) -> ir.Table:
         occurred_at=joined.occurred_at,
         message_id=joined.message_id,
         is_machine=joined.is_machine,
-        campaign_id=joined.campaign_id.fill_null(joined._send_campaign),
+        # a send without campaign stays without: only opens, clicks and bounces borrow one
+        campaign_id=ibis.ifelse(
+            joined.type == "email_sent",
+            joined.campaign_id,
+            joined.campaign_id.fill_null(joined._send_campaign),
+        ),
     ).view()  # a fresh relation: Ibis would otherwise fold the next join into this one
     campaigns = model.tables["campaigns"]
     scope = ibis.cases(
