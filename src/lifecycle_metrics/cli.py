@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
 from lifecycle_metrics import __version__
 from lifecycle_metrics.console import err, out, progress
@@ -24,12 +25,12 @@ from lifecycle_metrics.render import (
     catalog_markdown,
     catalog_rows,
     issue_lines,
-    metrics_overview,
     rows_to_csv,
     rows_to_json,
     rows_to_table,
     validation_table,
 )
+from lifecycle_metrics.report.text import render_terminal
 from lifecycle_metrics.schema import TABLE_NAMES
 from lifecycle_metrics.validate.issues import Level, ValidationReport
 
@@ -66,6 +67,15 @@ class CatalogFormat(StrEnum):
     table = "table"
     markdown = "markdown"
     json = "json"
+
+
+class ReportFormat(StrEnum):
+    """Output formats of `report` on standard output."""
+
+    terminal = "terminal"
+    html = "html"
+    json = "json"
+    markdown = "markdown"
 
 
 class DemoFormat(StrEnum):
@@ -347,6 +357,97 @@ def catalog(
 
 
 @app.command()
+def report(
+    data: DataArgument,
+    month: Annotated[
+        str | None,
+        typer.Option(
+            "--month",
+            help="Report month, YYYY-MM (default: the latest month that is over by as_of).",
+        ),
+    ] = None,
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Also write the report to this file: .html (self-contained), .json or .md.",
+            metavar="FILE",
+        ),
+    ] = None,
+    targets: Annotated[
+        Path | None,
+        typer.Option(
+            "--targets", help="targets.yaml: monthly/quarterly targets per metric and channel."
+        ),
+    ] = None,
+    output_format: Annotated[
+        ReportFormat, typer.Option("--format", help="What to print on standard output.")
+    ] = ReportFormat.terminal,
+    tz: TzOption = "UTC",
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Report as of this instant; later rows are ignored."),
+    ] = None,
+    quarantine: QuarantineOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """The monthly lifecycle report: stage by stage, with trends and early warnings."""
+    from lifecycle_metrics.report.targets import NO_TARGETS, load_targets
+
+    try:
+        goals = load_targets(targets) if targets is not None else NO_TARGETS
+        if out_file is not None and out_file.suffix.lower() not in OUT_SUFFIXES:
+            raise UsageError(
+                f"--out {out_file}: expected a file name ending in "
+                f"{', '.join(sorted(OUT_SUFFIXES))}"
+            )
+        dataset = _load(data, tz, quarantine, quiet)
+        _write_report(dataset, month, as_of, goals, out_file, output_format, quiet)
+    except LifecycleError as error:
+        _fail(error)
+
+
+OUT_SUFFIXES = {
+    ".html": ReportFormat.html,
+    ".htm": ReportFormat.html,
+    ".json": ReportFormat.json,
+    ".md": ReportFormat.markdown,
+}
+
+
+def _write_report(
+    dataset: Dataset,
+    month: str | None,
+    as_of: str | None,
+    goals: object,
+    out_file: Path | None,
+    output_format: ReportFormat,
+    quiet: bool,
+) -> None:
+    from lifecycle_metrics.report import build_report, render
+
+    with progress("building the report", quiet=quiet) as say:
+        built = build_report(dataset, month=month, as_of=as_of, targets=goals, progress=say)  # type: ignore[arg-type]
+        if out_file is not None:
+            say(f"writing {out_file}")
+            try:
+                text = render(built, OUT_SUFFIXES[out_file.suffix.lower()].value)
+                out_file.write_text(text, encoding="utf-8")
+            except OSError as error:
+                raise UsageError(f"cannot write {out_file}: {error.strerror or error}") from None
+    for missing in built.unavailable:
+        err.print(f"unavailable: {missing['metric']} — {missing['reason']}", highlight=False)
+    if output_format is ReportFormat.terminal:
+        # the report is laid out for 100 columns; a narrower terminal gets its own width
+        width = min(out.width, 100) if out.is_terminal else 100
+        Console(width=width, highlight=False).print(render_terminal(built))
+    else:
+        sys.stdout.write(render(built, output_format.value))
+    if out_file is not None:
+        err.print(f"report written to {out_file}", highlight=False)
+
+
+@app.command()
 def demo(
     out_dir: Annotated[
         Path | None,
@@ -361,10 +462,18 @@ def demo(
     ] = 20_000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 7,
     file_format: Annotated[DemoFormat, typer.Option("--file-format")] = DemoFormat.parquet,
+    with_report: Annotated[
+        bool,
+        typer.Option(
+            "--report/--no-report",
+            help="End with the monthly report: HTML written beside the data, terminal printed.",
+        ),
+    ] = True,
     quiet: QuietOption = False,
 ) -> None:
-    """Generate a realistic B2B SaaS demo dataset (seeded, deterministic)."""
+    """Generate a realistic B2B SaaS demo dataset (seeded, deterministic) and report on it."""
     from lifecycle_metrics.demo import DemoConfig, generate
+    from lifecycle_metrics.report.targets import NO_TARGETS
 
     config = DemoConfig(contacts=contacts, seed=seed, file_format=file_format.value)
     target = out_dir or Path(tempfile.mkdtemp(prefix="lifecycle-demo-"))
@@ -376,16 +485,19 @@ def demo(
             f"written to {target}",
             highlight=False,
         )
-        if out_dir is not None:
+        if not with_report:
             return
         dataset = _load(str(target), "UTC", None, quiet)
-        with progress("computing", quiet=quiet) as say:
-            result = compute_result(dataset, progress=say)
+        html_file = target / "report.html"
+        _write_report(dataset, None, None, NO_TARGETS, html_file, ReportFormat.terminal, quiet)
     except LifecycleError as error:
         _fail(error)
         return
-    out.print(metrics_overview(result, months=3))
-    out.print(f"Next: lifecycle metrics {target} --by channel --format csv", highlight=False)
+    out.print(
+        f"Open {html_file} in a browser for the full report. Next: "
+        f"lifecycle metrics {target} --by channel --format csv",
+        highlight=False,
+    )
 
 
 @app.callback(invoke_without_command=True)

@@ -127,6 +127,7 @@ def _metric_row(metric: Metric) -> dict[str, Any]:
         "stage": metric.stage.value,
         "kind": metric.kind.value,
         "unit": metric.unit.value,
+        "better": metric.better.value,
         "question": metric.question,
         "definition": metric.definition,
         "needs": list(metric.needs),
@@ -159,6 +160,7 @@ def catalog_markdown(catalog: Registry) -> str:
             "",
             f"- tables needed: {', '.join(f'`{t}`' for t in metric.needs)}",
             f"- dimensions: {dims}",
+            f"- better when: {metric.better.value}",
             "",
         ]
     return "\n".join(lines)

@@ -45,6 +45,7 @@ class MetricResult:
     unavailable: list[Unavailable]
     window: RunWindow | None  # None when no metric could be computed
     metrics: list[Metric] = field(default_factory=list)
+    families: FamilyResults = field(default_factory=dict)  # the measures values were formed from
 
     def to_pandas(self) -> Any:
         """The rows as a pandas DataFrame with SPEC §5's columns."""
@@ -125,6 +126,20 @@ def compute_result(
     first = parse_month(first_month, option="--from") if first_month else None
     last = parse_month(last_month, option="--to") if last_month else None
     instant = parse_instant(as_of, dataset.tz) if isinstance(as_of, str) else as_of
+    available, unavailable = split_available(dataset, chosen)
+    if not available:
+        return MetricResult(rows=[], unavailable=unavailable, window=None)
+    say("preparing the model")
+    model = Model(dataset, as_of=instant, first_month=first, last_month=last)
+    result = evaluate(model, available, dims, say)
+    result.unavailable = unavailable
+    return result
+
+
+def split_available(
+    dataset: Dataset, chosen: Sequence[Metric]
+) -> tuple[list[Metric], list[Unavailable]]:
+    """The chosen metrics whose tables are all given, and the others with their reason."""
     available: list[Metric] = []
     unavailable: list[Unavailable] = []
     for metric in chosen:
@@ -133,10 +148,13 @@ def compute_result(
             unavailable.append(Unavailable(metric.id, missing))
         else:
             available.append(metric)
-    if not available:
-        return MetricResult(rows=[], unavailable=unavailable, window=None)
-    say("preparing the model")
-    model = Model(dataset, as_of=instant, first_month=first, last_month=last)
+    return available, unavailable
+
+
+def evaluate(
+    model: Model, available: Sequence[Metric], dims: tuple[str, ...], say: Progress
+) -> MetricResult:
+    """Run the families the metrics read once, then form every value of every window month."""
     families = dict.fromkeys(f for metric in available for f in metric.families)
     results = _run_families(model, families, dims, say)
     rows: list[dict[str, Any]] = []
@@ -175,7 +193,9 @@ def compute_result(
                         "mature": mature,
                     }
                 )
-    return MetricResult(rows=rows, unavailable=unavailable, window=model.window, metrics=available)
+    return MetricResult(
+        rows=rows, unavailable=[], window=model.window, metrics=list(available), families=results
+    )
 
 
 def compute(

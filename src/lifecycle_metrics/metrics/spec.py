@@ -41,6 +41,13 @@ class Unit(StrEnum):
     SCORE = "score"
 
 
+class Better(StrEnum):
+    """Which way a metric should move: what early warnings call a move against it."""
+
+    HIGHER = "higher"
+    LOWER = "lower"
+
+
 DIMENSIONS: tuple[str, ...] = ("channel", "source", "campaign_id", "segment")
 CONTACT_DIMENSIONS: tuple[str, ...] = ("channel", "source", "campaign_id", "segment")
 EMAIL_DIMENSIONS: tuple[str, ...] = ("campaign_id", "channel")
@@ -83,6 +90,8 @@ class Metric:
     dimensions: tuple[str, ...]
     value: ValueRule
     additive: bool = False  # members of a dimension sum to the total
+    better: Better = Better.HIGHER
+    stock: bool = False  # a level at an instant (not summed over months into a quarter)
 
     def __post_init__(self) -> None:
         if self.question not in STAGE_QUESTIONS[self.stage]:

@@ -3,6 +3,7 @@
 from lifecycle_metrics.metrics.spec import (
     CHANNEL_ONLY,
     CONTACT_DIMENSIONS,
+    Better,
     Kind,
     Metric,
     Stage,
@@ -39,6 +40,7 @@ METRICS = (
     ),
     Metric(
         id="cost_per_lead",
+        better=Better.LOWER,
         stage=Stage.CAPTURE,
         kind=Kind.ACTIVITY,
         unit=Unit.CURRENCY,

@@ -3,6 +3,7 @@
 from lifecycle_metrics.metrics.spec import (
     CHANNEL_ONLY,
     CONTACT_DIMENSIONS,
+    Better,
     Kind,
     Metric,
     Stage,
@@ -43,6 +44,7 @@ METRICS = (
     ),
     Metric(
         id="cost_per_sql",
+        better=Better.LOWER,
         stage=Stage.CONVERT,
         kind=Kind.ACTIVITY,
         unit=Unit.CURRENCY,
@@ -54,6 +56,7 @@ METRICS = (
     ),
     Metric(
         id="cost_per_customer",
+        better=Better.LOWER,
         stage=Stage.CONVERT,
         kind=Kind.ACTIVITY,
         unit=Unit.CURRENCY,
@@ -98,6 +101,7 @@ METRICS = (
     ),
     Metric(
         id="lead_to_customer_days",
+        better=Better.LOWER,
         stage=Stage.CONVERT,
         kind=Kind.OUTCOME,
         unit=Unit.DAYS,

@@ -4,6 +4,7 @@ from lifecycle_metrics.metrics.spec import (
     CHANNEL_ONLY,
     EMAIL_DIMENSIONS,
     SEGMENT_ONLY,
+    Better,
     Kind,
     Metric,
     Stage,
@@ -28,6 +29,7 @@ def _retention(numerator: str) -> Ratio:
 METRICS = (
     Metric(
         id="customers",
+        stock=True,
         stage=Stage.EXPAND,
         kind=Kind.OUTCOME,
         unit=Unit.COUNT,
@@ -40,6 +42,7 @@ METRICS = (
     ),
     Metric(
         id="churn_rate",
+        better=Better.LOWER,
         stage=Stage.EXPAND,
         kind=Kind.OUTCOME,
         unit=Unit.RATE,

@@ -4,6 +4,7 @@ from lifecycle_metrics.metrics.spec import (
     CHANNEL_ONLY,
     CONTACT_DIMENSIONS,
     EMAIL_DIMENSIONS,
+    Better,
     Kind,
     Metric,
     Stage,
@@ -108,6 +109,7 @@ METRICS = (
     ),
     Metric(
         id="cost_per_mql",
+        better=Better.LOWER,
         stage=Stage.NURTURE,
         kind=Kind.ACTIVITY,
         unit=Unit.CURRENCY,

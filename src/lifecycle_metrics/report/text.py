@@ -1,0 +1,257 @@
+"""The report for a terminal (Rich, within 100 columns) and for a wiki (Markdown).
+
+Strings from the data are never read as markup: Rich gets them as `Text`, Markdown gets them
+with its table and HTML characters escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from lifecycle_metrics.metrics.spec import Unit
+from lifecycle_metrics.render import human_value
+from lifecycle_metrics.report.build import CHANNEL_COLUMNS, Report
+from lifecycle_metrics.report.html import LABELS
+
+BLOCKS = "▁▂▃▄▅▆▇█"
+WIDTH = 100
+
+
+def sparkline(values: list[float | None]) -> str:
+    """Unicode block sparkline; a gap for an empty month."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return ""
+    low, high = min(present), max(present)
+    span = high - low
+    return "".join(
+        " "
+        if v is None
+        else BLOCKS[min(int((v - low) / span * (len(BLOCKS) - 1) + 0.5), len(BLOCKS) - 1)]
+        if span
+        else BLOCKS[3]
+        for v in values
+    )
+
+
+def _fmt(report: Report, metric_id: str, value: float | None) -> str:
+    unit = Unit(report.metrics[metric_id].unit) if metric_id in report.metrics else Unit.COUNT
+    return human_value(value, unit)
+
+
+def _flag_lines(report: Report) -> list[tuple[str, str]]:
+    lines = []
+    for flag in report.flags:
+        text = flag.message
+        if flag.driver:
+            text += f" — driver: {flag.driver.dimension} {flag.driver.member}"
+        lines.append(("▲ " if flag.favourable else "⚠ ", text))
+    return lines
+
+
+def render_terminal(report: Report) -> RenderableType:
+    """The report as Rich renderables (tables, sparklines, coloured flags)."""
+    parts: list[RenderableType] = []
+    header = Text(f"Lifecycle report — {report.month}\n", style="bold")
+    header.append(f"{report.dataset} · as of {report.as_of} · time zone {report.tz}", style="dim")
+    if report.partial_month:
+        header.append(f" · partial month ({report.month_share:.0%})", style="yellow")
+    for missing in report.unavailable:
+        header.append(f"\nunavailable: {missing['metric']} ({missing['reason']})", style="dim")
+    parts.append(Panel(header, width=WIDTH))
+    flags = Text()
+    lines = _flag_lines(report)
+    if not any(not f.favourable for f in report.flags):
+        flags.append("No metric moved against its target or out of its normal range.\n", "green")
+    for (mark, line), flag in zip(lines, report.flags, strict=True):
+        flags.append(mark + line + "\n", style="blue" if flag.favourable else "bold red")
+    for q in report.quarters:
+        scope = f"{q.dimension} {q.member}" if q.dimension else "total"
+        state = "on track" if q.on_track else "behind"
+        flags.append(
+            f"{q.label} {q.metric} ({scope}): {_fmt(report, q.metric, q.to_date)} so far, "
+            f"projected {_fmt(report, q.metric, q.projection)} against "
+            f"{_fmt(report, q.metric, q.target)} — {state}\n",
+            style="green" if q.on_track else "red",
+        )
+    parts.append(Panel(flags, title="Early warnings", width=WIDTH))
+    headline = Table(box=None, width=WIDTH, show_edge=False)
+    for metric_id in report.headline:
+        headline.add_column(LABELS.get(metric_id, metric_id), justify="right", no_wrap=True)
+    headline.add_row(
+        *[
+            Text(
+                _fmt(report, m, report.metrics[m].value),
+                style="bold red" if report.metrics[m].flagged else "bold",
+            )
+            for m in report.headline
+        ]
+    )
+    parts.append(headline)
+    for stage in report.stages:
+        table = Table(
+            title=stage.title, title_style="bold", title_justify="left", width=WIDTH, expand=False
+        )
+        table.add_column("metric", max_width=36, overflow="fold")
+        table.add_column("", no_wrap=True)
+        table.add_column(report.month, justify="right", no_wrap=True)
+        table.add_column("prev.", justify="right", no_wrap=True)
+        table.add_column("year ago", justify="right", no_wrap=True)
+        table.add_column("13 months", no_wrap=True)
+        table.add_column("target", justify="right", no_wrap=True)
+        for question in stage.questions:
+            table.add_row(Text(question.question, style="italic dim"), end_section=False)
+            for metric_id in question.metrics:
+                view = report.metrics[metric_id]
+                value = _fmt(report, metric_id, view.value) + ("*" if not view.mature else "")
+                target = (
+                    f"{_fmt(report, metric_id, view.target)} {view.status}"
+                    if view.target is not None
+                    else ""
+                )
+                table.add_row(
+                    Text(
+                        ("⚠ " if view.flagged else "  ") + metric_id,
+                        style="red" if view.flagged else "",
+                    ),
+                    "O" if view.kind == "outcome" else "A",
+                    value,
+                    _fmt(report, metric_id, view.previous),
+                    _fmt(report, metric_id, view.last_year),
+                    sparkline([p.value for p in view.trend]),
+                    Text(target, style="red" if view.status == "missed" else "green"),
+                )
+        parts.append(table)
+    parts.append(Text("O outcome · A activity · * immature cohort month", style="dim"))
+    if report.channels:
+        channels = Table(title="Channels", title_justify="left", width=WIDTH)
+        channels.add_column("channel", no_wrap=True, max_width=18)
+        for column in CHANNEL_COLUMNS:
+            channels.add_column(LABELS.get(column, column), justify="right")
+        for row in report.channels:
+            channels.add_row(
+                Text(row["channel"]), *[_fmt(report, c, row[c]) for c in CHANNEL_COLUMNS]
+            )
+        parts.append(channels)
+    if report.programs:
+        programs = Table(title="Nurture programs by click rate", title_justify="left", width=WIDTH)
+        for column in ("program", "delivered", "click rate", "unsub. rate", "MQLs touched"):
+            programs.add_column(column, justify="left" if column == "program" else "right")
+        for p in report.programs:
+            programs.add_row(
+                Text(p["name"], overflow="ellipsis", no_wrap=True),
+                human_value(p["delivered"], Unit.COUNT),
+                human_value(p["click_rate"], Unit.RATE),
+                human_value(p["unsubscribe_rate"], Unit.RATE),
+                human_value(p["mqls_touched"], Unit.COUNT),
+            )
+        parts.append(programs)
+    if report.stall:
+        cohort = f" (cohort {report.stall_cohort})" if report.stall_cohort else ""
+        stall = Table(title="Where leads stall", title_justify="left", width=WIDTH)
+        for column in ("stage", "moved on", "median", "mean", "p90", f"nowhere in 90 d{cohort}"):
+            stall.add_column(column, justify="left" if column == "stage" else "right")
+        for s in report.stall:
+            stall.add_row(
+                f"{s['stage']} → {s['next']}",
+                human_value(s["contacts"], Unit.COUNT),
+                human_value(s["median"], Unit.DAYS),
+                human_value(s["mean"], Unit.DAYS),
+                human_value(s["p90"], Unit.DAYS),
+                human_value(s.get("nowhere_share"), Unit.RATE),
+            )
+        parts.append(stall)
+    if report.nps and report.nps["comments"]:
+        split = report.nps["split"][report.month]
+        comments = Text(
+            f"{split['promoters']} promoters · {split['passives']} passives · "
+            f"{split['detractors']} detractors\n",
+            style="bold",
+        )
+        for c in report.nps["comments"]:
+            comments.append(f"{c['score']:>2} ", style="bold")
+            comments.append(str(c["comment"]).replace("\n", " ") + "\n")
+        parts.append(Panel(comments, title="NPS: latest comments", width=WIDTH))
+    return Group(*parts)
+
+
+def _md(value: Any) -> str:
+    """A data string made safe for a Markdown table cell."""
+    text = html.escape(str(value), quote=False)
+    return text.replace("|", "\\|").replace("\n", " ").replace("`", "\\`")
+
+
+def render_markdown(report: Report) -> str:
+    """The report as Markdown for a wiki."""
+    out = [f"# Lifecycle report — {report.month}", ""]
+    out.append(
+        f"Dataset `{_md(report.dataset)}` · data as of {report.as_of} · time zone {report.tz}"
+    )
+    out.append("")
+    out += ["## Early warnings", ""]
+    if not report.flags:
+        out.append("No metric moved against its target or out of its normal range.")
+    for mark, line in _flag_lines(report):
+        out.append(f"- {mark}{_md(line)}")
+    out.append("")
+    out.append("| " + " | ".join(LABELS.get(m, m) for m in report.headline) + " |")
+    out.append("|" + "---:|" * len(report.headline))
+    out.append(
+        "| " + " | ".join(_fmt(report, m, report.metrics[m].value) for m in report.headline) + " |"
+    )
+    for stage in report.stages:
+        out += ["", f"## {stage.title}", ""]
+        for question in stage.questions:
+            out += [f"*{question.question}*", ""]
+            if not question.metrics:
+                out += ["No metric of this question can be computed from the tables given.", ""]
+                continue
+            out.append(
+                f"| metric | kind | {report.month} | previous | a year ago | trend | target |"
+            )
+            out.append("|---|---|---:|---:|---:|---|---:|")
+            for metric_id in question.metrics:
+                v = report.metrics[metric_id]
+                target = f"{_fmt(report, metric_id, v.target)} {v.status}" if v.target else ""
+                value = _fmt(report, metric_id, v.value) + ("" if v.mature else " (immature)")
+                out.append(
+                    f"| `{metric_id}` | {v.kind} | {value} | {_fmt(report, metric_id, v.previous)}"
+                    f" | {_fmt(report, metric_id, v.last_year)} | "
+                    f"{sparkline([p.value for p in v.trend])} | {target} |"
+                )
+            out.append("")
+        if stage.stage == "convert" and report.channels:
+            names = " | ".join(LABELS.get(c, c) for c in CHANNEL_COLUMNS)
+            out.append(f"| channel | {names} |")
+            out.append("|---|" + "---:|" * len(CHANNEL_COLUMNS))
+            for row in report.channels:
+                cells = " | ".join(_fmt(report, c, row[c]) for c in CHANNEL_COLUMNS)
+                out.append(f"| {_md(row['channel'])} | {cells} |")
+            out.append("")
+        if stage.stage == "nurture" and report.programs:
+            out.append("| program | delivered | click rate | unsubscribe rate | MQLs touched |")
+            out.append("|---|---:|---:|---:|---:|")
+            for p in report.programs:
+                out.append(
+                    f"| {_md(p['name'])} | {human_value(p['delivered'], Unit.COUNT)} | "
+                    f"{human_value(p['click_rate'], Unit.RATE)} | "
+                    f"{human_value(p['unsubscribe_rate'], Unit.RATE)} | {p['mqls_touched']} |"
+                )
+            out.append("")
+        if stage.stage == "expand" and report.nps and report.nps["comments"]:
+            out += ["Latest NPS comments:", ""]
+            for c in report.nps["comments"]:
+                out.append(f"> **{c['score']}** · {_md(c['segment'])}: {_md(c['comment'])}")
+                out.append(">")
+            out.append("")
+    out += ["## Definitions", ""]
+    for d in report.appendix["definitions"]:
+        out.append(f"- `{d['id']}` ({d['kind']}, {d['unit']}): {_md(d['definition'])}")
+    out.append("")
+    return "\n".join(out)
