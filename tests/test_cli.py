@@ -14,7 +14,7 @@ from lifecycle_metrics.cli import app
 from lifecycle_metrics.metrics.catalog import CATALOG
 
 ACME = str(Path(__file__).resolve().parent / "fixtures" / "acme")
-COMMANDS = ["validate", "metrics", "catalog", "demo"]
+COMMANDS = ["validate", "metrics", "report", "drill", "catalog", "demo"]
 
 
 @pytest.mark.parametrize("command", [[], *[[name] for name in COMMANDS]])
@@ -329,3 +329,58 @@ def test_choosing_metrics_does_not_move_as_of_or_the_months(runner: CliRunner) -
     months = [row["month"] for row in csv.DictReader(io.StringIO(result.stdout))]
     assert months[0] == "2023-12"
     assert "as_of 2024-07-02 00:00:00 UTC" in result.stderr  # d7 is won then, the last event
+
+
+REPORT_ARGS = ["report", ACME, "--as-of", "2024-06-30T23:59:59Z", "-q"]
+
+
+def test_report_writes_html_and_prints_the_terminal_report(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    out_file = tmp_path / "acme.html"
+    result = runner.invoke(app, [*REPORT_ARGS, "--out", str(out_file)])
+    assert result.exit_code == 0, result.output
+    assert "Lifecycle report — 2024-06" in result.stdout  # as_of is the month's last second
+    assert out_file.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert f"report written to {out_file}" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("fmt", "start"),
+    [("json", "{"), ("markdown", "# Lifecycle report"), ("html", "<!DOCTYPE html>")],
+)
+def test_report_formats_on_standard_output(runner: CliRunner, fmt: str, start: str) -> None:
+    result = runner.invoke(app, [*REPORT_ARGS, "--month", "2024-05", "--format", fmt])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(start)
+    if fmt == "json":
+        report = json.loads(result.stdout)
+        assert report["month"] == "2024-05" and report["tz"] == "UTC"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--month", "2019-01"], "outside the data's months"),
+        (["--month", "May"], "--month"),
+        (["--out", "report.pdf"], "expected a file name ending in"),
+        (["--targets", "no-such-targets.yaml"], "cannot read targets file"),
+    ],
+)
+def test_report_usage_errors_exit_2(runner: CliRunner, extra: list[str], message: str) -> None:
+    result = runner.invoke(app, [*REPORT_ARGS, *extra])
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+
+
+def test_report_with_targets_shows_status(runner: CliRunner, tmp_path: Path) -> None:
+    targets = tmp_path / "targets.yaml"
+    targets.write_text("new_leads:\n  monthly: 50\n", encoding="utf-8")
+    result = runner.invoke(
+        app, [*REPORT_ARGS, "--month", "2024-05", "--targets", str(targets), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["metrics"]["new_leads"]["target"] == 50
+    assert report["metrics"]["new_leads"]["status"] == "missed"
+    assert any(f["metric"] == "new_leads" and f["rule"] == "target" for f in report["flags"])

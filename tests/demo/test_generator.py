@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -105,12 +106,14 @@ def test_csv_output_reads_back_the_same(tmp_path: Path) -> None:
     assert from_parquet.drop(["_row"]).to_pylist() == from_csv.drop(["_row"]).to_pylist()
 
 
-def test_demo_without_out_runs_the_monthly_metrics(runner: CliRunner) -> None:
+def test_demo_without_out_ends_with_the_monthly_report(runner: CliRunner) -> None:
     result = runner.invoke(app, ["demo", "--contacts", "400", "-q"])
     assert result.exit_code == 0, result.output
-    assert "Lifecycle metrics" in result.stdout
-    for metric in ("new_leads", "mqls", "new_customers", "nps", "churn_rate"):
-        assert metric in result.stdout
+    assert "Lifecycle report — 2025-12" in result.stdout
+    for title in ("Attract", "Capture", "Nurture", "Convert", "Expand", "Early warnings"):
+        assert title in result.stdout
+    written = Path(re.search(r"Open (\S+report\.html)", result.stdout).group(1))
+    assert "Content-Security-Policy" in written.read_text(encoding="utf-8")
 
 
 def test_demo_into_a_folder(runner: CliRunner, tmp_path: Path) -> None:

@@ -179,9 +179,9 @@ def build_report(
         )
     # Months the report reads: the 13-month trend and the trailing 12 before it; marketing_roi
     # reads back 12 more through its own window rule.
-    model = Model(
-        dataset, as_of=whole.as_of, first_month=chosen - TREND_MONTHS + 1, last_month=chosen
-    )
+    # (never before the data's first month: a month before any data is unknown, not zero)
+    first = max(chosen - TREND_MONTHS + 1, whole.window.months[0])
+    model = Model(dataset, as_of=whole.as_of, first_month=first, last_month=chosen)
     result = evaluate(model, available, DIMENSIONS, say)
     say("early warnings")
     series: dict[tuple[str, str | None, str | None], dict[int, float | None]] = {}
