@@ -12,6 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 
@@ -445,6 +446,130 @@ def _write_report(
         sys.stdout.write(render(built, output_format.value))
     if out_file is not None:
         err.print(f"report written to {out_file}", highlight=False)
+
+
+ACCOUNT_COLUMNS = (
+    "account_id",
+    "segment",
+    "mrr",
+    "tenure_days",
+    "breadth",
+    "depth",
+    "usage_trend",
+    "latest_nps",
+    "loyalty",
+    "risk",
+    "advocacy",
+    "reasons",
+)
+
+
+def _scored_accounts(
+    data: str, tz: str, quarantine: Path | None, as_of: str | None, quiet: bool
+) -> pd.DataFrame:
+    """Load, snapshot and score customer accounts; on bad input, print the error and exit."""
+    from lifecycle_metrics.customers.scores import score_accounts
+    from lifecycle_metrics.customers.snapshot import account_snapshot
+    from lifecycle_metrics.periods import parse_instant
+
+    try:
+        dataset = _load(data, tz, quarantine, quiet)
+        instant = parse_instant(as_of, dataset.tz) if as_of else None
+        with progress("scoring accounts", quiet=quiet):
+            return score_accounts(account_snapshot(dataset, instant))
+    except LifecycleError as error:
+        _fail(error)
+        raise AssertionError("unreachable") from error
+
+
+def _account_rows(frame: pd.DataFrame) -> list[dict[str, object]]:
+    subset = frame[list(ACCOUNT_COLUMNS)].astype(object)
+    records = subset.where(subset.notna(), None).to_dict(orient="records")
+    return [{str(key): value for key, value in record.items()} for record in records]
+
+
+AccountsAsOf = Annotated[
+    str | None, typer.Option("--as-of", help="Look at the accounts as of this instant.")
+]
+
+
+@app.command()
+def accounts(
+    data: DataArgument,
+    as_of: AccountsAsOf = None,
+    segment: Annotated[
+        str | None, typer.Option("--segment", help="Only accounts of this segment.")
+    ] = None,
+    output_format: Annotated[TableFormat, typer.Option("--format")] = TableFormat.table,
+    tz: TzOption = "UTC",
+    quarantine: QuarantineOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Customer accounts: adoption, loyalty score 0–100 with reasons, churn risk, advocacy."""
+    scored = _scored_accounts(data, tz, quarantine, as_of, quiet)
+    if segment is not None:
+        scored = scored[scored["segment"] == segment]
+    scored = scored.sort_values(["risk", "account_id"], ascending=[False, True])
+    rows = _account_rows(scored)
+    if output_format is TableFormat.csv:
+        sys.stdout.write(rows_to_csv(rows, ACCOUNT_COLUMNS))
+    elif output_format is TableFormat.json:
+        sys.stdout.write(rows_to_json(rows) + "\n")
+    else:
+        shown = ("account_id", "segment", "loyalty", "risk", "advocacy", "reasons")
+        top = _account_rows(scored.head(25).round({"loyalty": 1, "risk": 1}))
+        title = f"Accounts by churn risk ({len(top)} of {len(rows):,})"
+        Console(width=max(out.width, 120), highlight=False).print(rows_to_table(top, shown, title))
+
+
+@app.command()
+def advocates(
+    data: DataArgument,
+    as_of: AccountsAsOf = None,
+    output_format: Annotated[ValidateFormat, typer.Option("--format")] = ValidateFormat.table,
+    tz: TzOption = "UTC",
+    quarantine: QuarantineOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Lurkers, likers and lovers against the 90 / 9 / 1 rule, and likers closest to advocacy."""
+    from lifecycle_metrics.customers.scores import advocacy_shares
+
+    scored = _scored_accounts(data, tz, quarantine, as_of, quiet)
+    shares = advocacy_shares(scored)
+    ready = scored[scored["advocacy"] == "liker"].sort_values(
+        ["loyalty", "account_id"], ascending=[False, True]
+    )
+    ready_rows = _account_rows(ready.head(10))
+    if output_format is ValidateFormat.json:
+        sys.stdout.write(
+            json.dumps(
+                {"segments": shares, "likers_most_ready": ready_rows},
+                ensure_ascii=False,
+                indent=1,
+                default=str,
+            )
+            + "\n"
+        )
+        return
+    rows = [
+        {
+            "segment": name,
+            "accounts": v["accounts"],
+            "share": f"{v['share']:.1%}",
+            "rule of thumb": f"{v['rule_of_thumb']:.0%}",
+        }
+        for name, v in shares.items()
+    ]
+    out.print(
+        rows_to_table(rows, ("segment", "accounts", "share", "rule of thumb"), "Advocacy segments")
+    )
+    out.print(
+        rows_to_table(
+            ready_rows,
+            ("account_id", "segment", "loyalty", "latest_nps", "reasons"),
+            "Likers most ready to become lovers",
+        )
+    )
 
 
 @app.command()
