@@ -1,6 +1,6 @@
 """Baseline: the same subset as baseline_sql.py, written as an analyst would in pandas.
 
-    python benchmarks/baseline_pandas.py DATA OUT.csv
+python benchmarks/baseline_pandas.py DATA OUT.csv
 """
 
 from __future__ import annotations
@@ -18,17 +18,26 @@ def main() -> None:
     contacts = contacts[~contacts.is_internal.fillna(False)].copy()
     accounts = read("accounts", columns=["account_id", "segment"])
     contacts["account"] = contacts.account_id.fillna(contacts.contact_id)
-    contacts = contacts.merge(accounts, left_on="account", right_on="account_id", how="left",
-                              suffixes=("", "_a"))
+    contacts = contacts.merge(
+        accounts, left_on="account", right_on="account_id", how="left", suffixes=("", "_a")
+    )
     contacts["channel"] = contacts.channel.fillna("unknown")
     contacts["segment"] = contacts.segment.fillna("unknown")
     changes = read("stage_changes")
     changes = changes[~changes.contact_id.isin(internal)]
     first = changes.groupby("contact_id").changed_at.min().rename("first_change")
-    mql = changes[changes.stage.isin(["mql", "sql", "opportunity", "customer"])].groupby(
-        "contact_id").changed_at.min().rename("mql_at")
-    sql = changes[changes.stage.isin(["sql", "opportunity", "customer"])].groupby(
-        "contact_id").changed_at.min().rename("sql_at")
+    mql = (
+        changes[changes.stage.isin(["mql", "sql", "opportunity", "customer"])]
+        .groupby("contact_id")
+        .changed_at.min()
+        .rename("mql_at")
+    )
+    sql = (
+        changes[changes.stage.isin(["sql", "opportunity", "customer"])]
+        .groupby("contact_id")
+        .changed_at.min()
+        .rename("sql_at")
+    )
     reach = contacts.set_index("contact_id").join([first, mql, sql])
     reach["lead_at"] = reach[["created_at", "first_change"]].min(axis=1)
     rows = []
@@ -49,14 +58,17 @@ def main() -> None:
         rows.append(("unique_visitors", month, None, None, float(group.visitor_id.nunique())))
     for (month, channel), group in sessions.groupby(["month", "channel"]):
         rows.append(("visits", month, "channel", channel, float(len(group))))
-        rows.append(("unique_visitors", month, "channel", channel,
-                     float(group.visitor_id.nunique())))
+        rows.append(
+            ("unique_visitors", month, "channel", channel, float(group.visitor_id.nunique()))
+        )
     activities = read("activities")
-    emails = activities[activities.type.isin(
-        ["email_sent", "email_bounce", "email_open", "email_click"])
-        & ~activities.contact_id.isin(internal)].copy()
-    sends = emails[(emails.type == "email_sent") & emails.campaign_id.notna()
-                   & emails.message_id.notna()].sort_values(["occurred_at", "campaign_id"])
+    emails = activities[
+        activities.type.isin(["email_sent", "email_bounce", "email_open", "email_click"])
+        & ~activities.contact_id.isin(internal)
+    ].copy()
+    sends = emails[
+        (emails.type == "email_sent") & emails.campaign_id.notna() & emails.message_id.notna()
+    ].sort_values(["occurred_at", "campaign_id"])
     first_send = sends.drop_duplicates("message_id").set_index("message_id").campaign_id
     missing = emails.campaign_id.isna()
     emails.loc[missing, "campaign_id"] = emails.loc[missing, "message_id"].map(first_send)
@@ -78,7 +90,8 @@ def main() -> None:
     for (month, channel), group in emails.groupby(["month", "channel"]):
         rows.append(("nurture_open_rate", month, "channel", channel, open_rate(group)))
     pd.DataFrame(rows, columns=["metric", "month", "dimension", "member", "value"]).to_csv(
-        out, index=False)
+        out, index=False
+    )
 
 
 if __name__ == "__main__":

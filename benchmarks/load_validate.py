@@ -27,9 +27,11 @@ def main() -> None:
     print(f"demo dataset of {args.contacts:,} contacts in {out}")
     seconds, peak = run([lifecycle, "demo", str(out), "--contacts", str(args.contacts), "-q"])
     rows = _rows(out)
-    print(f"generate         {seconds:8.1f} s   peak {peak:8,.0f} MiB   "
-          f"({rows['contacts']:,} contacts, {rows['activities']:,} activities, "
-          f"{sum(rows.values()):,} rows in all)")
+    print(
+        f"generate         {seconds:8.1f} s   peak {peak:8,.0f} MiB   "
+        f"({rows['contacts']:,} contacts, {rows['activities']:,} activities, "
+        f"{sum(rows.values()):,} rows in all)"
+    )
     seconds, peak = run([lifecycle, "validate", str(out), "-q"])
     print(f"load + validate  {seconds:8.1f} s   peak {peak:8,.0f} MiB")
     if args.out is None:
@@ -39,8 +41,10 @@ def main() -> None:
 def _rows(folder: Path) -> dict[str, int]:
     import pyarrow.parquet as pq
 
-    return {path.stem: pq.ParquetFile(path).metadata.num_rows
-            for path in sorted(folder.glob("*.parquet"))}
+    return {
+        path.stem: pq.ParquetFile(path).metadata.num_rows
+        for path in sorted(folder.glob("*.parquet"))
+    }
 
 
 if __name__ == "__main__":

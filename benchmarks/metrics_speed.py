@@ -31,8 +31,9 @@ SUBSET = ["new_leads", "mqls", "sqls", "visits", "unique_visitors", "nurture_ope
 def _read(path: Path) -> dict[tuple[str, str, str | None, str | None], float | None]:
     with path.open(newline="") as handle:
         return {
-            (r["metric"], r["month"], r["dimension"] or None, r["member"] or None):
-            (float(r["value"]) if r["value"] else None)
+            (r["metric"], r["month"], r["dimension"] or None, r["member"] or None): (
+                float(r["value"]) if r["value"] else None
+            )
             for r in csv.DictReader(handle)
         }
 
@@ -41,8 +42,8 @@ def _agree(left: dict, right: dict) -> bool:  # type: ignore[type-arg]
     if set(left) != set(right):
         return False
     return all(
-        (a is None and b is None) or (a is not None and b is not None
-                                      and math.isclose(a, b, rel_tol=1e-9))
+        (a is None and b is None)
+        or (a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9))
         for a, b in ((left[k], right[k]) for k in left)
     )
 
@@ -57,8 +58,10 @@ def main() -> None:
     args = parser.parse_args()
     python = sys.executable
     lifecycle = str(Path(python).with_name("lifecycle"))
-    print(f"{'contacts':>10} {'activities':>11}  {'run':<28} {'median s':>9} {'peak MiB':>9}"
-          f" {'× SQL':>6}")
+    print(
+        f"{'contacts':>10} {'activities':>11}  {'run':<28} {'median s':>9} {'peak MiB':>9}"
+        f" {'× SQL':>6}"
+    )
     for contacts in args.sizes:
         data = args.cache / str(contacts)
         if not (data / "contacts.parquet").exists():
@@ -70,30 +73,69 @@ def main() -> None:
         out.mkdir(parents=True, exist_ok=True)
         subset = [flag for metric in SUBSET for flag in ("--metric", metric)]
         # the product writes CSV to stdout; a shell redirect keeps it for the comparison
-        ours_subset = ["sh", "-c", " ".join([lifecycle, "metrics", str(data), *subset, "--by",
-                                             "channel", "--by", "segment", "--format", "csv",
-                                             "-q", ">", str(out / "ours.csv")])]
+        ours_subset = [
+            "sh",
+            "-c",
+            " ".join(
+                [
+                    lifecycle,
+                    "metrics",
+                    str(data),
+                    *subset,
+                    "--by",
+                    "channel",
+                    "--by",
+                    "segment",
+                    "--format",
+                    "csv",
+                    "-q",
+                    ">",
+                    str(out / "ours.csv"),
+                ]
+            ),
+        ]
         runs = [
-            ("product, all 31 metrics", [lifecycle, "metrics", str(data), "--by", "channel",
-                                         "--by", "segment", "--format", "csv", "-q"]),
+            (
+                "product, all 31 metrics",
+                [
+                    lifecycle,
+                    "metrics",
+                    str(data),
+                    "--by",
+                    "channel",
+                    "--by",
+                    "segment",
+                    "--format",
+                    "csv",
+                    "-q",
+                ],
+            ),
             ("product, subset", ours_subset),
-            ("hand-written DuckDB SQL", [python, str(HERE / "baseline_sql.py"), str(data),
-                                         str(out / "sql.csv")]),
-            ("pandas", [python, str(HERE / "baseline_pandas.py"), str(data),
-                        str(out / "pandas.csv")]),
+            (
+                "hand-written DuckDB SQL",
+                [python, str(HERE / "baseline_sql.py"), str(data), str(out / "sql.csv")],
+            ),
+            (
+                "pandas",
+                [python, str(HERE / "baseline_pandas.py"), str(data), str(out / "pandas.csv")],
+            ),
         ]
         timings = {name: median_of(command, args.repeats) for name, command in runs}
         floor = timings["hand-written DuckDB SQL"][0]
         for name, (seconds, peak) in timings.items():
-            print(f"{contacts:>10,} {activities:>11,}  {name:<28} {seconds:>9.2f} {peak:>9,.0f}"
-                  f" {seconds / floor:>6.2f}")
+            print(
+                f"{contacts:>10,} {activities:>11,}  {name:<28} {seconds:>9.2f} {peak:>9,.0f}"
+                f" {seconds / floor:>6.2f}"
+            )
         ours, sql, pandas = (_read(out / f) for f in ("ours.csv", "sql.csv", "pandas.csv"))
         # the product also reports the months before the first lead (as zeros / empty), where
         # the hand-written query has no row: compare the months both report
         months = {(k[0], k[1]) for k in sql}
         ours = {k: v for k, v in ours.items() if (k[0], k[1]) in months}
-        print(f"{'':>24}subset results agree: product = SQL {_agree(ours, sql)}, "
-              f"SQL = pandas {_agree(sql, pandas)}")
+        print(
+            f"{'':>24}subset results agree: product = SQL {_agree(ours, sql)}, "
+            f"SQL = pandas {_agree(sql, pandas)}"
+        )
 
 
 if __name__ == "__main__":

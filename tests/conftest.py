@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from lifecycle_metrics.demo import DemoConfig, generate
+
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
@@ -45,3 +47,11 @@ def write_tables(
 def runner() -> CliRunner:
     """A CLI runner with a wide terminal so tables are not cut."""
     return CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"})
+
+
+@pytest.fixture(scope="session")
+def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """10,000 demo contacts over 2023-01 … 2025-12, as Parquet."""
+    folder = tmp_path_factory.mktemp("demo") / "data"
+    generate(folder, DemoConfig(contacts=10_000, seed=11))
+    return folder

@@ -8,18 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from lifecycle_metrics.demo import DemoConfig, generate
-
 COLLAPSED_CHANNEL = "paid_search"
 COLLAPSE_FROM = "2025-12-01 00:00:00+00"  # the demo's last month
-
-
-@pytest.fixture(scope="session")
-def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """10,000 demo contacts over 2023-01 … 2025-12, as Parquet."""
-    folder = tmp_path_factory.mktemp("demo") / "data"
-    generate(folder, DemoConfig(contacts=10_000, seed=11))
-    return folder
 
 
 @pytest.fixture(scope="session")

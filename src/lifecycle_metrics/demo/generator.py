@@ -59,6 +59,9 @@ CHANNELS: tuple[Channel, ...] = (
 SEGMENTS = ("SMB", "Mid-Market", "Enterprise")
 SEGMENT_WEIGHTS = (0.62, 0.28, 0.10)
 SEGMENT_MRR = (350.0, 1_800.0, 9_500.0)
+# NPS answer distributions (percent for scores 0..10) of promoter-minded buyers and the rest
+PROMOTER_SCORES = (0, 0, 0, 0, 1, 1, 2, 6, 15, 35, 40)
+OTHER_SCORES = (3, 3, 4, 5, 7, 10, 14, 18, 18, 10, 8)
 INDUSTRIES = ("software", "manufacturing", "finance", "healthcare", "retail", "education")
 PRODUCTS: dict[str, tuple[str, ...]] = {
     "analytics": ("dashboards", "reports", "alerts", "exports", "sql_editor"),
@@ -361,13 +364,17 @@ class _Generator:
         )
         lost_closed = self.sql_at[lost] + self._delay_days(len(lost), 35)
         is_open = lost_closed >= self.end
-        # expansions and renewals of the buyers
-        expand = rng.random(len(buyers)) < 0.35
+        # Two hidden traits per buyer make the after-sale signals real: adopters use more of
+        # the product and expand; promoters answer 9–10 and advocate; both churn less.
+        adopter = rng.random(len(buyers)) < 0.6
+        promoter = rng.random(len(buyers)) < 0.5
+        # expansions (cross-sell after adoption) and renewals of the buyers
+        expand = rng.random(len(buyers)) < np.where(adopter, 0.5, 0.1)
         expand_at = won_at + self._delay_days(len(buyers), 160)
         expand_type = np.where(rng.random(len(buyers)) < 0.55, "upsell", "cross_sell")
         renew_at = won_at + 365 * DAY
         churn_at = won_at + self._delay_days(len(buyers), 540)
-        churns = rng.random(len(buyers)) < 0.55
+        churns = rng.random(len(buyers)) < 0.2 + 0.3 * ~adopter + 0.2 * ~promoter
         churn_at = np.where(churns, churn_at, np.iinfo("int64").max)
         expand_ok = expand & (expand_at < self.end) & (expand_at < churn_at)
         renew_ok = (renew_at < self.end) & (renew_at < churn_at)
@@ -470,6 +477,8 @@ class _Generator:
         self.buyer_won_at = won_at
         self.buyer_churn_at = churn_at
         self.buyer_product = first_product
+        self.buyer_adopter = adopter
+        self.buyer_promoter = promoter
 
     def _activities(self, tables: dict[str, pa.Table]) -> None:
         rng, count = self.rng, self.config.contacts
@@ -537,7 +546,9 @@ class _Generator:
         attendees = np.flatnonzero(np.array([c.name for c in CHANNELS])[self.channel] == "events")
         e_at = self.created[attendees] - 3600
         # advocacy: more likely for long-standing customers; lovers are rare
-        advocates = self.buyers[rng.random(len(self.buyers)) < 0.12]
+        advocates = self.buyers[
+            rng.random(len(self.buyers)) < np.where(self.buyer_promoter, 0.2, 0.03)
+        ]
         a_count = rng.poisson(1.5, len(advocates)) + 1
         a_contact = np.repeat(advocates, a_count)
         a_at = self.customer_at[a_contact] + (rng.exponential(200, len(a_contact)) * DAY).astype(
@@ -616,16 +627,18 @@ class _Generator:
 
     def _nps(self, tables: dict[str, pa.Table]) -> None:
         rng = self.rng
-        respondents = self.buyers[rng.random(len(self.buyers)) < 0.6]
+        answering = np.flatnonzero(rng.random(len(self.buyers)) < 0.6)
+        respondents = self.buyers[answering]
         answers = rng.integers(1, 4, len(respondents))
+        is_promoter = np.repeat(self.buyer_promoter[answering], answers)
         contact = np.repeat(respondents, answers)
         step = np.arange(len(contact)) - np.repeat(np.cumsum(answers) - answers, answers)
         at = (
             self.customer_at[contact] + (60 + step * 120) * DAY + rng.integers(0, DAY, len(contact))
         )
-        score = rng.choice(
-            11, len(contact), p=np.array([1, 1, 1, 2, 2, 4, 6, 10, 16, 26, 31]) / 100
-        )
+        promoter_score = rng.choice(11, len(contact), p=np.array(PROMOTER_SCORES) / 100)
+        other_score = rng.choice(11, len(contact), p=np.array(OTHER_SCORES) / 100)
+        score = np.where(is_promoter, promoter_score, other_score)
         keep = at < self.end
         contact, at, score = contact[keep], at[keep], score[keep]
         comment_index = rng.integers(0, len(COMMENTS), len(contact))
@@ -668,17 +681,24 @@ class _Generator:
         rng = self.rng
         product_names = list(PRODUCTS)
         features = [np.array(PRODUCTS[name]) for name in product_names]
-        per_account = rng.poisson(25, len(self.buyers))
+        # a Poisson stream of feature use over each buyer's life: adopters use more and more
+        # features; in the 90 days before churn use falls to a quarter (adoption falls first)
+        start = self.buyer_won_at
+        stop = np.minimum(self.buyer_churn_at, self.end)
+        life_months = np.maximum(stop - start, 0) / (30 * DAY)
+        rate = np.where(self.buyer_adopter, 8.0, 3.0)
+        per_account = rng.poisson(rate * life_months)
         buyer = np.repeat(np.arange(len(self.buyers)), per_account)
-        start = self.buyer_won_at[buyer]
-        stop = np.minimum(self.buyer_churn_at[buyer], self.end)
-        # adoption falls before churn: usage thins out towards the end for churners
-        at = start + ((stop - start) * rng.beta(1.3, 1.0, len(buyer))).astype("int64")
+        at = start[buyer] + ((stop - start)[buyer] * rng.random(len(buyer))).astype("int64")
+        churning = self.buyer_churn_at[buyer] < self.end
+        fading = churning & (at >= self.buyer_churn_at[buyer] - 90 * DAY)
+        kept_use = ~fading | (rng.random(len(buyer)) < 0.25)
         product = self.buyer_product[buyer]
         # a product × slot table of feature names; slots past a product's features wrap around
         slots = np.array([[names[i % len(names)] for i in range(5)] for names in features])
-        feature = slots[product, rng.integers(0, 5, len(buyer))]
-        keep = (at < self.end) & (stop > start)
+        reach = np.where(self.buyer_adopter[buyer], 5, 2)  # non-adopters stay on two features
+        feature = slots[product, (rng.random(len(buyer)) * reach).astype("int64")]
+        keep = (at < self.end) & kept_use
         tables["product_usage"] = pa.table(
             {
                 "account_id": self.account_ids[self.buyer_account[buyer[keep]]],
