@@ -10,7 +10,7 @@ import sys
 import tempfile
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
@@ -18,6 +18,7 @@ from rich.console import Console
 
 from lifecycle_metrics import __version__
 from lifecycle_metrics.console import err, out, progress
+from lifecycle_metrics.customers import CustomerView
 from lifecycle_metrics.dataset import Dataset, load
 from lifecycle_metrics.errors import DataError, LifecycleError, UsageError
 from lifecycle_metrics.metrics.catalog import CATALOG
@@ -464,19 +465,18 @@ ACCOUNT_COLUMNS = (
 )
 
 
-def _scored_accounts(
+def _customers(
     data: str, tz: str, quarantine: Path | None, as_of: str | None, quiet: bool
-) -> pd.DataFrame:
+) -> tuple[Dataset, CustomerView]:
     """Load, snapshot and score customer accounts; on bad input, print the error and exit."""
-    from lifecycle_metrics.customers.scores import score_accounts
-    from lifecycle_metrics.customers.snapshot import account_snapshot
+    from lifecycle_metrics.customers import customer_view
     from lifecycle_metrics.periods import parse_instant
 
     try:
         dataset = _load(data, tz, quarantine, quiet)
         instant = parse_instant(as_of, dataset.tz) if as_of else None
         with progress("scoring accounts", quiet=quiet):
-            return score_accounts(account_snapshot(dataset, instant))
+            return dataset, customer_view(dataset, instant)
     except LifecycleError as error:
         _fail(error)
         raise AssertionError("unreachable") from error
@@ -506,7 +506,7 @@ def accounts(
     quiet: QuietOption = False,
 ) -> None:
     """Customer accounts: adoption, loyalty score 0–100 with reasons, churn risk, advocacy."""
-    scored = _scored_accounts(data, tz, quarantine, as_of, quiet)
+    scored = _customers(data, tz, quarantine, as_of, quiet)[1].scored
     if segment is not None:
         scored = scored[scored["segment"] == segment]
     scored = scored.sort_values(["risk", "account_id"], ascending=[False, True])
@@ -531,26 +531,32 @@ def advocates(
     quarantine: QuarantineOption = None,
     quiet: QuietOption = False,
 ) -> None:
-    """Lurkers, likers and lovers against the 90 / 9 / 1 rule, and likers closest to advocacy."""
+    """Lurkers, likers and lovers against 90 / 9 / 1, month by month; who is ready to advocate."""
+    from lifecycle_metrics.customers.insights import (
+        advocacy_by_month,
+        loyalty_advocacy_matrix,
+        profit_vs_advocacy,
+    )
     from lifecycle_metrics.customers.scores import advocacy_shares
 
-    scored = _scored_accounts(data, tz, quarantine, as_of, quiet)
-    shares = advocacy_shares(scored)
+    dataset, view = _customers(data, tz, quarantine, as_of, quiet)
+    scored = view.scored
+    with progress("advocacy month by month", quiet=quiet) as say:
+        months = advocacy_by_month(dataset, progress=say) if as_of is None else []
     ready = scored[scored["advocacy"] == "liker"].sort_values(
         ["loyalty", "account_id"], ascending=[False, True]
     )
-    ready_rows = _account_rows(ready.head(10))
+    found: dict[str, Any] = {
+        "segments": advocacy_shares(scored),
+        "by_month": months,
+        "likers_most_ready": _account_rows(ready.head(10).round({"loyalty": 1, "risk": 1})),
+        "loyalty_is_not_advocacy": loyalty_advocacy_matrix(scored),
+        "profit_is_not_advocacy": profit_vs_advocacy(scored),
+    }
     if output_format is ValidateFormat.json:
-        sys.stdout.write(
-            json.dumps(
-                {"segments": shares, "likers_most_ready": ready_rows},
-                ensure_ascii=False,
-                indent=1,
-                default=str,
-            )
-            + "\n"
-        )
+        sys.stdout.write(json.dumps(found, ensure_ascii=False, indent=1, default=str) + "\n")
         return
+    console = Console(width=max(out.width, 100), highlight=False)
     rows = [
         {
             "segment": name,
@@ -558,18 +564,122 @@ def advocates(
             "share": f"{v['share']:.1%}",
             "rule of thumb": f"{v['rule_of_thumb']:.0%}",
         }
-        for name, v in shares.items()
+        for name, v in found["segments"].items()
     ]
-    out.print(
+    console.print(
         rows_to_table(rows, ("segment", "accounts", "share", "rule of thumb"), "Advocacy segments")
     )
-    out.print(
+    if months:
+        console.print(rows_to_table(months, ("month", "lurker", "liker", "lover"), "By month"))
+    matrix = found["loyalty_is_not_advocacy"]
+    console.print(
         rows_to_table(
-            ready_rows,
-            ("account_id", "segment", "loyalty", "latest_nps", "reasons"),
+            [{"loyalty": band, **counts} for band, counts in matrix["matrix"].items()],
+            ("loyalty", "lurker", "liker", "lover"),
+            "Loyalty is not advocacy",
+        )
+    )
+    console.print(
+        f"{matrix['loyal_never_advocate']:,} of {matrix['loyal_accounts']:,} highly loyal "
+        "accounts never advocate."
+    )
+    profit = found["profit_is_not_advocacy"]
+    rho = profit["spearman_mrr_advocacy"]
+    console.print(
+        "Rank correlation of MRR and advocacy: "
+        + ("not defined (no variation)" if rho is None else f"{rho:+.2f}")
+        + f"; median MRR {profit['median_mrr']:,.0f}."
+    )
+    console.print(
+        rows_to_table(
+            profit["top_advocates"],
+            (
+                "account_id",
+                "advocacy_acts_365d",
+                "mrr",
+                "mrr_percentile",
+            ),
+            "Top advocates and their MRR",
+        )
+    )
+    console.print(
+        rows_to_table(
+            found["likers_most_ready"],
+            (
+                "account_id",
+                "segment",
+                "loyalty",
+                "latest_nps",
+                "reasons",
+            ),
             "Likers most ready to become lovers",
         )
     )
+
+
+@app.command("cross-sell")
+def cross_sell_command(
+    data: DataArgument,
+    product: Annotated[str, typer.Option("--product", help="The product to offer.")],
+    as_of: AccountsAsOf = None,
+    output_format: Annotated[TableFormat, typer.Option("--format")] = TableFormat.table,
+    min_breadth: Annotated[
+        float, typer.Option("--min-breadth", min=0, max=1, help="Adoption needed (0–1).")
+    ] = 0.5,
+    max_risk: Annotated[
+        float, typer.Option("--max-risk", min=0, max=100, help="Highest churn risk allowed.")
+    ] = 50,
+    tz: TzOption = "UTC",
+    quarantine: QuarantineOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Accounts ready for a product they do not own, best prospects first (CSV for a campaign)."""
+    from lifecycle_metrics.customers.crosssell import Readiness, cross_sell
+
+    _, view = _customers(data, tz, quarantine, as_of, quiet)
+    try:
+        ranked = cross_sell(
+            view.scored, view.owned, product, Readiness(min_breadth=min_breadth, max_risk=max_risk)
+        )
+    except LifecycleError as error:
+        _fail(error)
+        return
+    columns = (
+        "account_id",
+        "segment",
+        "product",
+        "propensity",
+        "breadth",
+        "loyalty",
+        "risk",
+        "mrr",
+        "reasons",
+    )
+    subset = ranked[list(columns)].astype(object)
+    rows: list[dict[str, Any]] = [
+        {str(k): v for k, v in r.items()}
+        for r in subset.where(subset.notna(), None).to_dict(orient="records")
+    ]
+    if output_format is TableFormat.csv:
+        sys.stdout.write(rows_to_csv(rows, columns))
+    elif output_format is TableFormat.json:
+        sys.stdout.write(rows_to_json(rows) + "\n")
+    else:
+        basis = ranked["basis"].iloc[0] if len(ranked) else "no account is ready"
+        title = f"Ready for {product}: {len(rows):,} accounts ({basis})"
+        shown = [
+            {
+                **r,
+                "propensity": round(float(r["propensity"]), 3),
+                "loyalty": round(float(r["loyalty"]), 1),
+            }
+            for r in rows[:25]
+        ]
+        Console(width=max(out.width, 120), highlight=False).print(
+            rows_to_table(
+                shown, ("account_id", "segment", "propensity", "loyalty", "reasons"), title
+            )
+        )
 
 
 @app.command()

@@ -158,6 +158,20 @@ def _adoption(model: Model, active: ir.Table, t: datetime) -> pd.DataFrame | Non
     return counted.execute()
 
 
+def owned_products(model: Model, t: datetime) -> pd.DataFrame:
+    """(account_id, product) of every subscription active at `t` that names a product."""
+    subs = model.tables["subscriptions"]
+    if "product" not in subs.columns:
+        return pd.DataFrame({"account_id": [], "product": []})
+    now = _at(t)
+    active = subs.filter(
+        (subs.started_at <= now)
+        & (subs.ended_at.isnull() | (subs.ended_at > now))
+        & subs["product"].notnull()
+    )
+    return active.select("account_id", "product").distinct().execute()
+
+
 def _usage(model: Model, t: datetime) -> pd.DataFrame | None:
     """Feature uses (the `count` column, 1 when empty) and active users, last 30 days and before."""
     if not model.has("product_usage"):

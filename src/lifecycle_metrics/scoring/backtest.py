@@ -159,7 +159,7 @@ def churn_pipeline(numeric: Sequence[str], categorical: Sequence[str]):  # type:
     return make_pipeline(columns, LogisticRegression(max_iter=2000))
 
 
-def _prepared(frame: pd.DataFrame, numeric: Sequence[str]) -> pd.DataFrame:
+def prepare_features(frame: pd.DataFrame, numeric: Sequence[str]) -> pd.DataFrame:
     prepared = frame.copy()
     for column in numeric:
         prepared[column] = pd.to_numeric(prepared[column], errors="coerce").astype("float64")
@@ -181,8 +181,8 @@ def time_split_backtest(
     train = snapshots[snapshots.as_of <= cutoff]
     test = snapshots[snapshots.as_of >= first_test]
     model = churn_pipeline(NUMERIC, CATEGORICAL)
-    model.fit(_prepared(train, NUMERIC), train.churned)
-    learned = model.predict_proba(_prepared(test, NUMERIC))[:, 1]
+    model.fit(prepare_features(train, NUMERIC), train.churned)
+    learned = model.predict_proba(prepare_features(test, NUMERIC))[:, 1]
     rule = judge("loyalty score (rule)", test.churned, test.risk, test.risk / 100)
     fitted = judge("logistic regression", test.churned, learned)
     split = {
