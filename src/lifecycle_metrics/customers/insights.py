@@ -56,10 +56,11 @@ def profit_vs_advocacy(scored: pd.DataFrame) -> dict[str, Any]:
     acts = scored["advocacy_acts_365d"].astype("float64")
     varied = len(scored) > 2 and mrr.nunique() > 1 and acts.nunique() > 1
     rho = float(mrr.rank().corr(acts.rank())) if varied else None
-    top = (
-        scored[acts > 0]
-        .assign(mrr_percentile=mrr.rank(pct=True))
-        .sort_values(["advocacy_acts_365d", "mrr", "account_id"], ascending=[False, False, True])
+    # percentiles over every account first: assigning to an empty selection would take the
+    # whole frame's index and fill the rows with NaN
+    ranked = scored.assign(mrr_percentile=mrr.rank(pct=True))[acts > 0]
+    top = ranked.sort_values(
+        ["advocacy_acts_365d", "mrr", "account_id"], ascending=[False, False, True]
     )
     return {
         "spearman_mrr_advocacy": rho,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from lifecycle_metrics.dataset import Dataset
@@ -24,6 +24,8 @@ from lifecycle_metrics.report.flags import Flag, Quarter, evaluate_flags
 from lifecycle_metrics.report.targets import NO_TARGETS, Targets
 
 TREND_MONTHS = 13
+RISKY = 60.0  # churn risk at or above this puts an account on the at-risk list
+RISKIEST_SHOWN = 5
 DIMENSIONS = ("channel", "campaign_id", "segment")
 HEADLINE = (
     "new_leads",
@@ -136,6 +138,7 @@ class Report:
     exits: dict[str, int]
     scores: dict[str, Any]
     nps: dict[str, Any]
+    customers: dict[str, Any]
     appendix: dict[str, Any]
 
     def to_dict(self) -> dict[str, Any]:
@@ -235,6 +238,7 @@ def build_report(
         exits=panels.exits(model, span),
         scores=panels.score_distribution(model, span),
         nps=_nps(model, span),
+        customers=_customers(dataset, through),
         appendix=_appendix(dataset, model, span, views),
     )
     cohort = _latest_mature(model, chosen, panels.STALL_DAYS)
@@ -421,6 +425,61 @@ def _nps(model: Model, span: panels.MonthSpan) -> dict[str, Any]:
     for comment in found["comments"]:
         comment["responded_at"] = _local(comment["responded_at"], model.tz)
     return found
+
+
+def _customers(dataset: Dataset, through: datetime) -> dict[str, Any]:
+    """The Expand stage's account view at the end of the month: adoption, risk, advocacy and
+    the cross-sell pipeline."""
+    if "subscriptions" not in dataset.tables:
+        return {}
+    from lifecycle_metrics.customers import customer_view
+    from lifecycle_metrics.customers.crosssell import cross_sell
+    from lifecycle_metrics.customers.insights import (
+        BANDS,
+        adoption_curves,
+        loyalty_advocacy_matrix,
+        loyalty_band,
+        profit_vs_advocacy,
+    )
+    from lifecycle_metrics.customers.scores import advocacy_shares
+
+    view = customer_view(dataset, through)
+    scored = view.scored
+    if scored.empty:
+        return {}
+    bands = loyalty_band(scored["loyalty"])
+    band_names = [name for name, _, _ in BANDS]
+    by_band = scored.assign(band=bands).groupby("band")["mrr"].agg(["size", "sum"])
+    at_risk = scored[scored["risk"] >= RISKY].sort_values(
+        ["mrr", "account_id"], ascending=[False, True]
+    )
+    pipeline = [
+        {"product": product, "ready": len(cross_sell(scored, view.owned, product))}
+        for product in sorted(set(view.owned["product"]))
+    ]
+    return {
+        "accounts": len(scored),
+        "mrr": float(scored["mrr"].sum()),
+        "bands": {
+            band: {
+                "accounts": int(by_band["size"].get(band, 0)),
+                "mrr": float(by_band["sum"].get(band, 0.0)),
+            }
+            for band in band_names
+        },
+        "at_risk_accounts": len(at_risk),
+        "at_risk_mrr": float(at_risk["mrr"].sum()),
+        "riskiest": at_risk.head(RISKIEST_SHOWN)[
+            ["account_id", "segment", "mrr", "risk", "reasons"]
+        ]
+        .astype({"mrr": "float64", "risk": "float64"})
+        .to_dict(orient="records"),
+        "advocacy": advocacy_shares(scored),
+        "loyalty_is_not_advocacy": loyalty_advocacy_matrix(scored),
+        "profit_is_not_advocacy": profit_vs_advocacy(scored),
+        "adoption": adoption_curves(view.model),
+        "cross_sell": pipeline,
+    }
 
 
 def _appendix(

@@ -178,7 +178,44 @@ def render_terminal(report: Report) -> RenderableType:
             comments.append(f"{c['score']:>2} ", style="bold")
             comments.append(str(c["comment"]).replace("\n", " ") + "\n")
         parts.append(Panel(comments, title="NPS: latest comments", width=WIDTH))
+    if report.customers:
+        parts.append(
+            Panel(
+                Text("\n".join(customer_lines(report.customers))),
+                title="Customer accounts",
+                width=WIDTH,
+            )
+        )
     return Group(*parts)
+
+
+def customer_lines(c: dict[str, Any]) -> list[str]:
+    """The Expand stage's account view in a few plain sentences."""
+    money = lambda v: human_value(v, Unit.CURRENCY)  # noqa: E731
+    lines = [
+        f"{c['accounts']:,} customer accounts, MRR {money(c['mrr'])}; {c['at_risk_accounts']:,} at "
+        f"risk (churn risk ≥ 60) holding {money(c['at_risk_mrr'])}.",
+        "Advocacy: "
+        + ", ".join(
+            f"{name}s {v['share']:.1%} (rule of thumb {v['rule_of_thumb']:.0%})"
+            for name, v in c["advocacy"].items()
+        )
+        + ".",
+    ]
+    m, pr = c["loyalty_is_not_advocacy"], c["profit_is_not_advocacy"]
+    rho = pr["spearman_mrr_advocacy"]
+    lines.append(
+        f"{m['loyal_never_advocate']:,} of {m['loyal_accounts']:,} highly loyal accounts never "
+        "advocate; rank correlation of MRR and advocacy "
+        + ("not defined." if rho is None else f"{rho:+.2f}.")
+    )
+    if c["cross_sell"]:
+        lines.append(
+            "Ready for cross-sell: "
+            + "; ".join(f"{x['product']} {x['ready']:,}" for x in c["cross_sell"])
+            + "."
+        )
+    return lines
 
 
 def _md(value: Any) -> str:
@@ -250,6 +287,10 @@ def render_markdown(report: Report) -> str:
                 out.append(f"> **{c['score']}** · {_md(c['segment'])}: {_md(c['comment'])}")
                 out.append(">")
             out.append("")
+    if report.customers:
+        out += ["## Customer accounts", ""]
+        out += [f"- {_md(line)}" for line in customer_lines(report.customers)]
+        out.append("")
     out += ["## Definitions", ""]
     for d in report.appendix["definitions"]:
         out.append(f"- `{d['id']}` ({d['kind']}, {d['unit']}): {_md(d['definition'])}")
