@@ -14,7 +14,17 @@ from lifecycle_metrics.cli import app
 from lifecycle_metrics.metrics.catalog import CATALOG
 
 ACME = str(Path(__file__).resolve().parent / "fixtures" / "acme")
-COMMANDS = ["validate", "metrics", "report", "drill", "accounts", "advocates", "cross-sell", "catalog", "demo"]
+COMMANDS = [
+    "validate",
+    "metrics",
+    "report",
+    "drill",
+    "accounts",
+    "advocates",
+    "cross-sell",
+    "catalog",
+    "demo",
+]
 
 
 @pytest.mark.parametrize("command", [[], *[[name] for name in COMMANDS]])

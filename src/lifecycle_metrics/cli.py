@@ -466,28 +466,48 @@ ACCOUNT_COLUMNS = (
 
 
 def _customers(
-    data: str, tz: str, quarantine: Path | None, as_of: str | None, quiet: bool
+    data: str,
+    tz: str,
+    quarantine: Path | None,
+    as_of: str | None,
+    quiet: bool,
+    config_file: Path | None = None,
 ) -> tuple[Dataset, CustomerView]:
     """Load, snapshot and score customer accounts; on bad input, print the error and exit."""
     from lifecycle_metrics.customers import customer_view
+    from lifecycle_metrics.customers.config import load_scoring_config
     from lifecycle_metrics.periods import parse_instant
 
     try:
+        config = load_scoring_config(config_file)
         dataset = _load(data, tz, quarantine, quiet)
         instant = parse_instant(as_of, dataset.tz) if as_of else None
         with progress("scoring accounts", quiet=quiet):
-            return dataset, customer_view(dataset, instant)
+            return dataset, customer_view(dataset, instant, config)
     except LifecycleError as error:
         _fail(error)
         raise AssertionError("unreachable") from error
 
 
+def _account_columns(frame: pd.DataFrame) -> list[str]:
+    """The fixed columns, then days to first use of each product the data names."""
+    return [*ACCOUNT_COLUMNS, *sorted(c for c in frame.columns if c.startswith("first_use_days_"))]
+
+
 def _account_rows(frame: pd.DataFrame) -> list[dict[str, object]]:
-    subset = frame[list(ACCOUNT_COLUMNS)].astype(object)
+    subset = frame[_account_columns(frame)].astype(object)
     records = subset.where(subset.notna(), None).to_dict(orient="records")
     return [{str(key): value for key, value in record.items()} for record in records]
 
 
+ScoringOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="scoring.yaml: loyalty weights, advocacy thresholds, cross-sell readiness.",
+        metavar="FILE",
+    ),
+]
 AccountsAsOf = Annotated[
     str | None, typer.Option("--as-of", help="Look at the accounts as of this instant.")
 ]
@@ -501,18 +521,19 @@ def accounts(
         str | None, typer.Option("--segment", help="Only accounts of this segment.")
     ] = None,
     output_format: Annotated[TableFormat, typer.Option("--format")] = TableFormat.table,
+    config_file: ScoringOption = None,
     tz: TzOption = "UTC",
     quarantine: QuarantineOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Customer accounts: adoption, loyalty score 0–100 with reasons, churn risk, advocacy."""
-    scored = _customers(data, tz, quarantine, as_of, quiet)[1].scored
+    scored = _customers(data, tz, quarantine, as_of, quiet, config_file)[1].scored
     if segment is not None:
         scored = scored[scored["segment"] == segment]
     scored = scored.sort_values(["risk", "account_id"], ascending=[False, True])
     rows = _account_rows(scored)
     if output_format is TableFormat.csv:
-        sys.stdout.write(rows_to_csv(rows, ACCOUNT_COLUMNS))
+        sys.stdout.write(rows_to_csv(rows, _account_columns(scored)))
     elif output_format is TableFormat.json:
         sys.stdout.write(rows_to_json(rows) + "\n")
     else:
@@ -527,6 +548,7 @@ def advocates(
     data: DataArgument,
     as_of: AccountsAsOf = None,
     output_format: Annotated[ValidateFormat, typer.Option("--format")] = ValidateFormat.table,
+    config_file: ScoringOption = None,
     tz: TzOption = "UTC",
     quarantine: QuarantineOption = None,
     quiet: QuietOption = False,
@@ -539,7 +561,7 @@ def advocates(
     )
     from lifecycle_metrics.customers.scores import advocacy_shares
 
-    dataset, view = _customers(data, tz, quarantine, as_of, quiet)
+    dataset, view = _customers(data, tz, quarantine, as_of, quiet, config_file)
     scored = view.scored
     with progress("advocacy month by month", quiet=quiet) as say:
         months = advocacy_by_month(dataset, progress=say) if as_of is None else []
@@ -624,23 +646,31 @@ def cross_sell_command(
     as_of: AccountsAsOf = None,
     output_format: Annotated[TableFormat, typer.Option("--format")] = TableFormat.table,
     min_breadth: Annotated[
-        float, typer.Option("--min-breadth", min=0, max=1, help="Adoption needed (0–1).")
-    ] = 0.5,
+        float | None,
+        typer.Option("--min-breadth", min=0, max=1, help="Adoption needed, 0–1 (default 0.5)."),
+    ] = None,
     max_risk: Annotated[
-        float, typer.Option("--max-risk", min=0, max=100, help="Highest churn risk allowed.")
-    ] = 50,
+        float | None,
+        typer.Option("--max-risk", min=0, max=100, help="Highest churn risk (default 50)."),
+    ] = None,
+    config_file: ScoringOption = None,
     tz: TzOption = "UTC",
     quarantine: QuarantineOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Accounts ready for a product they do not own, best prospects first (CSV for a campaign)."""
-    from lifecycle_metrics.customers.crosssell import Readiness, cross_sell
+    from lifecycle_metrics.customers.crosssell import cross_sell
 
-    _, view = _customers(data, tz, quarantine, as_of, quiet)
+    _, view = _customers(data, tz, quarantine, as_of, quiet, config_file)
+    from lifecycle_metrics.customers.config import load_scoring_config
+
+    readiness = load_scoring_config(config_file).readiness
+    if min_breadth is not None:
+        readiness = readiness.model_copy(update={"min_breadth": min_breadth})
+    if max_risk is not None:
+        readiness = readiness.model_copy(update={"max_risk": max_risk})
     try:
-        ranked = cross_sell(
-            view.scored, view.owned, product, Readiness(min_breadth=min_breadth, max_risk=max_risk)
-        )
+        ranked = cross_sell(view.scored, view.owned, product, readiness)
     except LifecycleError as error:
         _fail(error)
         return

@@ -80,3 +80,28 @@ def test_advocacy_segments_follow_behaviour_not_quantiles() -> None:
     shares = advocacy_shares(scored)
     assert shares["lover"] == {"accounts": 1, "share": pytest.approx(1 / 3), "rule_of_thumb": 0.01}
     assert shares["lurker"]["rule_of_thumb"] == 0.9
+
+
+def test_scoring_config_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from lifecycle_metrics.customers.config import load_scoring_config
+    from lifecycle_metrics.errors import UsageError
+
+    path = tmp_path / "scoring.yaml"
+    path.write_text("loyalty: {nps: 1.0}\nreadiness: {max_risk: 30}\n", encoding="utf-8")
+    config = load_scoring_config(path)
+    assert config.loyalty.nps == 1.0 and config.loyalty.adoption == 0.30  # the rest default
+    assert config.readiness.max_risk == 30 and config.advocacy.liker_min_nps == 9
+    for text, message in (
+        ("loyalty: {nps: -1}\n", "loyalty.nps"),
+        ("advocacy: {lovers: 2}\n", "advocacy.lovers"),
+        (
+            "loyalty: {adoption: 0, usage_trend: 0, engagement: 0, nps: 0, tenure: 0, "
+            "expansion: 0}\n",
+            "must not all be zero",
+        ),
+    ):
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(UsageError, match=r"scoring\.yaml") as caught:
+            load_scoring_config(path)
+        assert message in str(caught.value)
+    assert load_scoring_config(None).loyalty == LoyaltyWeights()

@@ -183,6 +183,7 @@ def test_account_facts(folder: Path) -> None:
     assert a1.active_users_30d == 2
     assert (a1.customer_clicks_90d, a1.events_90d, a1.advocacy_acts_365d) == (1, 1, 1)
     assert a1.latest_nps == 9 and a1.expansions_won == 1
+    assert a1.first_use_days_core == pytest.approx(324)  # bought 2024-06-30, first use 2025-05-20
     other = frame.loc["=cmd"]
     assert other.breadth == 0 and other.uses_30d == 0
 

@@ -70,6 +70,7 @@ def snapshot_at(model: Model, t: datetime) -> pd.DataFrame:
         _engagement(model, t),
         _latest_nps(model, t),
         _expansions(model, t),
+        first_use(model, t),
     ):
         if part is not None:
             frame = frame.merge(part, on="account_id", how="left")
@@ -170,6 +171,47 @@ def owned_products(model: Model, t: datetime) -> pd.DataFrame:
         & subs["product"].notnull()
     )
     return active.select("account_id", "product").distinct().execute()
+
+
+def first_use(model: Model, t: datetime) -> pd.DataFrame:
+    """Days from buying each owned product to first using one of its features (by t), one
+    column `first_use_days_<product>` per product; empty where not used yet or not owned."""
+    if not model.has("features", "product_usage"):
+        return pd.DataFrame({"account_id": []})
+    subs = model.tables["subscriptions"]
+    if "product" not in subs.columns:
+        return pd.DataFrame({"account_id": []})
+    now = _at(t)
+    bought = (
+        subs.filter((subs.started_at <= now) & subs["product"].notnull())
+        .group_by(["account_id", "product"])
+        .aggregate(bought_at=subs.started_at.min())
+    )
+    owned = owned_products(model, t)
+    features = model.tables["features"]
+    usage = model.tables["product_usage"]
+    used = usage.filter(usage.used_at <= now)
+    used = used.join(features, used.feature == features.feature).select(
+        _account=used.account_id, _product=features["product"], used_at=used.used_at
+    )
+    joined = bought.left_join(
+        used,
+        (bought.account_id == used._account)
+        & (bought["product"] == used._product)
+        & (used.used_at >= bought.bought_at),
+    )
+    firsts = joined.group_by(["account_id", "product"]).aggregate(
+        first_at=joined.used_at.min(), bought_at=joined.bought_at.min()
+    )
+    frame = firsts.execute().merge(owned, on=["account_id", "product"])
+    if frame.empty:
+        return pd.DataFrame({"account_id": []})
+    frame["days"] = (
+        pd.to_datetime(frame.first_at) - pd.to_datetime(frame.bought_at)
+    ).dt.total_seconds() / 86_400
+    wide = frame.pivot(index="account_id", columns="product", values="days")
+    wide.columns = [f"first_use_days_{product}" for product in wide.columns]
+    return wide.reset_index()
 
 
 def _usage(model: Model, t: datetime) -> pd.DataFrame | None:

@@ -149,7 +149,8 @@ def churn_pipeline(numeric: Sequence[str], categorical: Sequence[str]):  # type:
             (
                 "numbers",
                 make_pipeline(
-                    SimpleImputer(strategy="median", add_indicator=True), StandardScaler()
+                    SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
+                    StandardScaler(),
                 ),
                 list(numeric),
             ),
