@@ -20,6 +20,7 @@ from lifecycle_metrics import __version__
 from lifecycle_metrics.console import err, out, progress
 from lifecycle_metrics.customers import CustomerView
 from lifecycle_metrics.dataset import Dataset, load
+from lifecycle_metrics.engines import Engine
 from lifecycle_metrics.errors import DataError, LifecycleError, UsageError
 from lifecycle_metrics.metrics.catalog import CATALOG
 from lifecycle_metrics.metrics.engine import COLUMNS, MetricResult, compute_result
@@ -104,6 +105,29 @@ QuarantineOption = Annotated[
     ),
 ]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")]
+EngineOption = Annotated[
+    Engine,
+    typer.Option(
+        "--engine",
+        help="Where to compute: embedded duckdb (default), pyspark (reads the folder's files), "
+        "or postgres (DATA is a postgres:// URL holding the canonical tables).",
+    ),
+]
+SparkMasterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--spark-master",
+        help="Spark master URL for --engine pyspark (default local[*], or SPARK_REMOTE).",
+    ),
+]
+MemoryOption = Annotated[
+    str | None,
+    typer.Option(
+        "--memory-limit",
+        help="DuckDB memory limit, e.g. 4GB (default: 60% of RAM); beyond it, work spills "
+        "to a temporary folder.",
+    ),
+]
 
 
 def _fail(error: LifecycleError) -> None:
@@ -118,11 +142,27 @@ def _fail(error: LifecycleError) -> None:
     raise typer.Exit(error.exit_code)
 
 
-def _load(data: str, tz: str, quarantine: Path | None, quiet: bool) -> Dataset:
+def _load(
+    data: str,
+    tz: str,
+    quarantine: Path | None,
+    quiet: bool,
+    engine: Engine = Engine.duckdb,
+    spark_master: str | None = None,
+    memory_limit: str | None = None,
+) -> Dataset:
     # Every table is read even when few metrics are asked for: as_of and the default months
     # come from the events of all tables (SPEC §3), so a subset must not change them.
     with progress("loading", quiet=quiet) as say:
-        dataset = load(data, tz=tz, quarantine=quarantine, progress=say)
+        dataset = load(
+            data,
+            tz=tz,
+            quarantine=quarantine,
+            progress=say,
+            engine=engine,
+            spark_master=spark_master,
+            memory_limit=memory_limit,
+        )
     if quarantine is not None and dataset.rows_quarantined:
         err.print(
             f"{dataset.rows_quarantined:,} invalid row(s) set aside in {quarantine}/ "
@@ -138,12 +178,24 @@ def validate(
     tz: TzOption = "UTC",
     output_format: Annotated[ValidateFormat, typer.Option("--format")] = ValidateFormat.table,
     quarantine: QuarantineOption = None,
+    engine: EngineOption = Engine.duckdb,
+    spark_master: SparkMasterOption = None,
+    memory_limit: MemoryOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Check a dataset against the canonical tables: every problem with file, row and column."""
     try:
         with progress("validating", quiet=quiet) as say:
-            dataset = load(data, tz=tz, quarantine=quarantine, strict=False, progress=say)
+            dataset = load(
+                data,
+                tz=tz,
+                quarantine=quarantine,
+                strict=False,
+                progress=say,
+                engine=engine,
+                spark_master=spark_master,
+                memory_limit=memory_limit,
+            )
     except LifecycleError as error:
         _fail(error)
         return
@@ -231,11 +283,14 @@ def metrics(
         str | None, typer.Option("--stage", help="Only this stage's metrics (attract … expand).")
     ] = None,
     quarantine: QuarantineOption = None,
+    engine: EngineOption = Engine.duckdb,
+    spark_master: SparkMasterOption = None,
+    memory_limit: MemoryOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Compute every metric for every month, in long form (SPEC §5)."""
     try:
-        dataset = _load(data, tz, quarantine, quiet)
+        dataset = _load(data, tz, quarantine, quiet, engine, spark_master, memory_limit)
         with progress("computing", quiet=quiet) as say:
             result = compute_result(
                 dataset,
@@ -391,6 +446,9 @@ def report(
         typer.Option("--as-of", help="Report as of this instant; later rows are ignored."),
     ] = None,
     quarantine: QuarantineOption = None,
+    engine: EngineOption = Engine.duckdb,
+    spark_master: SparkMasterOption = None,
+    memory_limit: MemoryOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """The monthly lifecycle report: stage by stage, with trends and early warnings."""
@@ -403,7 +461,7 @@ def report(
                 f"--out {out_file}: expected a file name ending in "
                 f"{', '.join(sorted(OUT_SUFFIXES))}"
             )
-        dataset = _load(data, tz, quarantine, quiet)
+        dataset = _load(data, tz, quarantine, quiet, engine, spark_master, memory_limit)
         _write_report(dataset, month, as_of, goals, out_file, output_format, quiet)
     except LifecycleError as error:
         _fail(error)
@@ -710,6 +768,39 @@ def cross_sell_command(
                 shown, ("account_id", "segment", "propensity", "loyalty", "reasons"), title
             )
         )
+
+
+@app.command("load")
+def load_command(
+    data: DataArgument,
+    url: Annotated[
+        str, typer.Argument(help="postgres://user@host:port/database to write the tables to.")
+    ],
+    tz: TzOption = "UTC",
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Overwrite canonical tables already there.")
+    ] = False,
+    quarantine: QuarantineOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Check a dataset, then write its canonical tables to PostgreSQL (the only writing command)."""
+    from lifecycle_metrics.engines import safe_url
+    from lifecycle_metrics.io.writers import write_postgres
+
+    try:
+        dataset = _load(data, tz, quarantine, quiet)
+        with progress("writing", quiet=quiet) as say:
+            written = write_postgres(dataset, url, replace=replace, progress=say)
+    except LifecycleError as error:
+        _fail(error)
+        return
+    total = sum(written.values())
+    out.print(
+        f"{total:,} rows in {len(written)} tables written to {safe_url(url)}: "
+        + ", ".join(f"{name} {rows:,}" for name, rows in written.items()),
+        highlight=False,
+    )
+    out.print(f"Next: lifecycle metrics '{safe_url(url)}' --engine postgres", highlight=False)
 
 
 @app.command()

@@ -6,22 +6,35 @@ Nothing is lost silently: every row read is either used or quarantined with its 
 
 from __future__ import annotations
 
+import atexit
 import os
+import re
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
-from lifecycle_metrics.errors import DataError
+from lifecycle_metrics.engines import (
+    Engine,
+    connect_postgres,
+    connect_spark,
+    materialize,
+    safe_url,
+)
+from lifecycle_metrics.errors import DataError, UsageError
 from lifecycle_metrics.io.export import write_csv
 from lifecycle_metrics.io.readers import ROW, RawTable, read_raw_tables
 from lifecycle_metrics.periods import FIRST_YEAR, LAST_YEAR, ReportZone, local_segments, zone
 from lifecycle_metrics.schema import CURRENCY_TABLES, TABLE_NAMES, TABLES_BY_NAME, ColumnType
 from lifecycle_metrics.validate.checks import VALUE_PREFIX, CheckedTable, RowRule, check_table
+from lifecycle_metrics.validate.coerce import trimmed
 from lifecycle_metrics.validate.issues import Issue, Level, RuleCount, TableStats, ValidationReport
 from lifecycle_metrics.validate.warnings import find_warnings
 
@@ -40,7 +53,7 @@ Progress = Callable[[str], None]
 class Dataset:
     """Clean, typed canonical tables on one Ibis connection, and what loading found."""
 
-    con: DuckDBBackend
+    con: Any  # an Ibis backend: DuckDB, PySpark or PostgreSQL
     tables: dict[str, ir.Table]
     tz: str
     zone: ReportZone
@@ -59,25 +72,43 @@ class Dataset:
         return sum(stats.rows_quarantined for stats in self.report.tables.values())
 
 
+MEMORY_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.I)
+DEFAULT_MEMORY_SHARE = 0.6
+
+
+def default_memory_limit() -> str:
+    """60 % of this machine's RAM, leaving room for Python and the operating system."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return "4GB"
+    return f"{int(total * DEFAULT_MEMORY_SHARE / 2**20)}MiB"
+
+
 def connect(memory_limit: str | None = None) -> DuckDBBackend:
-    """A fresh embedded DuckDB connection for one run."""
+    """A fresh embedded DuckDB connection for one run, spilling to a private temp folder."""
+    limit = memory_limit or default_memory_limit()
+    if not MEMORY_PATTERN.match(limit):
+        raise UsageError(f"--memory-limit {limit!r}: expected a size such as 4GB or 512MB")
     con = ibis.duckdb.connect()
-    if memory_limit:
-        con.raw_sql(f"SET memory_limit = '{memory_limit}'")
+    con.raw_sql(f"SET memory_limit = '{limit.strip()}'")
+    spill = tempfile.mkdtemp(prefix="lifecycle-spill-")
+    atexit.register(shutil.rmtree, spill, True)
+    con.raw_sql(f"SET temp_directory = '{spill}'")
     threads = os.environ.get("LIFECYCLE_THREADS")
     if threads:
         con.raw_sql(f"SET threads = {int(threads)}")
     return con
 
 
-def _currency(con: DuckDBBackend, raw_tables: dict[str, ir.Table]) -> str | None:
+def _currency(con: Any, raw_tables: dict[str, ir.Table]) -> str | None:
     """The dataset's majority currency when `currency` columns hold two or more values."""
     counts: dict[str, int] = {}
     for name in CURRENCY_TABLES:
         table = raw_tables.get(name)
         if table is None or "currency" not in table.columns:
             continue
-        text = table["currency"].cast("string").strip().nullif("")
+        text = trimmed(table["currency"].cast("string")).nullif("")
         grouped = table.select(c=text).filter(lambda t: t.c.notnull()).c.value_counts()
         for row in grouped.to_pyarrow().to_pylist():
             counts[row["c"]] = counts.get(row["c"], 0) + int(row["c_count"])
@@ -99,7 +130,7 @@ def _year_span(raw_tables: dict[str, RawTable]) -> tuple[int, int]:
             if value.type().is_temporal():
                 year = value.cast("timestamp").year()  # type: ignore[attr-defined]
             else:
-                text = value.cast("string").strip()
+                text = trimmed(value.cast("string"))
                 year = ibis.ifelse(
                     text.re_search(r"^[0-9]{4}-"), text.substr(0, 4).try_cast("int64"), None
                 )
@@ -121,19 +152,21 @@ class _Counts:
     last_event: str | None
 
 
-def _settle(con: DuckDBBackend, checked: CheckedTable, name: str) -> ir.Table:
+def _settle(con: Any, checked: CheckedTable, name: str) -> ir.Table:
     """The clean table, typed once: every metric query scans it several times."""
-    return con.create_table(f"clean_{name}", checked.clean(), temp=True, overwrite=True)
+    return materialize(con, f"clean_{name}", checked.clean())
 
 
 def _rule_counts(checked: CheckedTable) -> _Counts:
     """One pass: rows breaking each rule, bad rows, and the event range of the good ones."""
     expr = checked.expr
     metrics: dict[str, ir.Value] = {
-        rule.flag: expr[rule.flag].cast("int64").sum() for rule in checked.rules
+        # counted with ifelse: PostgreSQL cannot cast a boolean to an integer
+        rule.flag: ibis.ifelse(expr[rule.flag], 1, 0).sum()
+        for rule in checked.rules
     }
     any_flag = checked.any_flag(expr)
-    metrics["_bad"] = any_flag.cast("int64").sum()
+    metrics["_bad"] = ibis.ifelse(any_flag, 1, 0).sum()
     events = checked.spec.event_columns
     if events:
         event = expr[VALUE_PREFIX + events[0]]
@@ -207,6 +240,8 @@ def load(
     now: datetime | None = None,
     memory_limit: str | None = None,
     tables: frozenset[str] | None = None,
+    engine: Engine | str = Engine.duckdb,
+    spark_master: str | None = None,
 ) -> Dataset:
     """Read, type and check a dataset; raise DataError on any invalid row unless quarantining.
 
@@ -215,8 +250,15 @@ def load(
     """
     zone(tz)  # a bad zone is a usage error before anything is read
     say = progress or (lambda _message: None)
-    con = connect(memory_limit)
-    source = read_raw_tables(con, data, say, only=tables)
+    engine = Engine(engine)
+    if engine is Engine.postgres:
+        con = connect_postgres(str(data))
+    elif engine is Engine.pyspark:
+        say("starting Spark")
+        con = connect_spark(spark_master)
+    else:
+        con = connect(memory_limit)
+    source = read_raw_tables(con, data, say, only=tables, engine=engine)
     if not source.tables and not source.skipped:
         raise DataError(
             f"{data}: no canonical table found — expected files named <table>.csv or "
@@ -312,7 +354,7 @@ def load(
         tz=tz,
         zone=report_zone,
         report=report,
-        source=str(data),
+        source=safe_url(str(data)),
         quarantine_dir=quarantine,
     )
     if report.errors and strict and quarantine is None:

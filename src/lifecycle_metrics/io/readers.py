@@ -12,12 +12,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import ibis
 import ibis.expr.types as ir
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
+from lifecycle_metrics.engines import Engine, postgres_tables, safe_url, spark_tables
 from lifecycle_metrics.errors import DataError, UsageError
 from lifecycle_metrics.schema import TABLE_NAMES
 
@@ -252,19 +254,64 @@ def _land_url(con: DuckDBBackend, url: str, progress: Progress, only: frozenset[
     return RawSource(tables=tables, ignored=ignored)
 
 
+def _postgres_source(con: Any, url: str, wanted: frozenset[str]) -> RawSource:
+    tables, ignored = postgres_tables(con, wanted)
+    return RawSource(
+        tables={
+            name: RawTable(
+                name=name,
+                table=table,
+                source=f"{safe_url(url)}:{name}",
+                row_count=int(table.count().execute()),
+            )
+            for name, table in tables.items()
+        },
+        ignored=ignored,
+    )
+
+
+def _spark_source(con: Any, text: str, say: Progress, wanted: frozenset[str]) -> RawSource:
+    folder = Path(text.removeprefix("file://")).expanduser()
+    if not folder.is_dir():
+        raise UsageError(
+            f"--engine pyspark reads a dataset folder of <table>.csv / <table>.parquet files; "
+            f"{text!r} is not a folder"
+        )
+    found, ignored = spark_tables(con, folder, wanted, say)
+    return RawSource(
+        tables={
+            name: RawTable(
+                name=name,
+                table=table,
+                source=source,
+                row_count=int(table.count().execute()),
+                text_source=is_text,
+            )
+            for name, (table, source, is_text) in found.items()
+        },
+        ignored=ignored,
+    )
+
+
 def read_raw_tables(
-    con: DuckDBBackend,
+    con: Any,
     data: str | Path,
     progress: Progress | None = None,
     only: frozenset[str] | None = None,
+    engine: Engine = Engine.duckdb,
 ) -> RawSource:
     """Land the canonical tables found in `data` (folder, DuckDB file or URL) on `con`.
 
     `only` limits reading to the named tables (a computation reads what its metrics need).
+    On PostgreSQL the tables are read where they are; Spark reads a folder's files itself.
     """
     say = progress or (lambda _message: None)
     wanted = frozenset(TABLE_NAMES) if only is None else only
     text = str(data)
+    if engine is Engine.postgres:
+        return _postgres_source(con, text, wanted)
+    if engine is Engine.pyspark:
+        return _spark_source(con, text, say, wanted)
     if URL_PATTERN.match(text) and not text.lower().startswith("file://"):
         if text.lower().startswith("duckdb://"):
             return _land_duckdb_file(con, Path(text[len("duckdb://") :]), say, wanted)

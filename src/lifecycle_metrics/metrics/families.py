@@ -357,8 +357,9 @@ def _email(model: Model, dims: tuple[str, ...]) -> ir.Table:
     fine = per_message.group_by(grain).aggregate(
         sent=per_message.sent.sum(),
         bounced=per_message.bounced.sum(),
-        opens=per_message.opened.cast("int64").sum(),
-        clicks=per_message.clicked.cast("int64").sum(),
+        # counted with ifelse: PostgreSQL cannot cast a boolean to an integer
+        opens=ibis.ifelse(per_message.opened, 1, 0).sum(),
+        clicks=ibis.ifelse(per_message.clicked, 1, 0).sum(),
     )
 
     def measures(t: ir.Table) -> dict[str, ir.Value]:

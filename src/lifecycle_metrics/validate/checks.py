@@ -8,15 +8,16 @@ rules that fired; the clean table is the rows with no flag set.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
-from ibis.backends.duckdb import Backend as DuckDBBackend
 
+from lifecycle_metrics.engines import materialize
 from lifecycle_metrics.io.readers import ROW, RawTable
 from lifecycle_metrics.periods import ReportZone
 from lifecycle_metrics.schema import ColumnType, TableSpec
-from lifecycle_metrics.validate.coerce import coerce
+from lifecycle_metrics.validate.coerce import coerce, trimmed
 
 VALUE_PREFIX = "_v_"
 FLAG_PREFIX = "_e_"
@@ -62,12 +63,12 @@ class CheckedTable:
             combined = combined | flag
         return combined  # type: ignore[return-value]
 
-    def stage_bad(self, con: DuckDBBackend, name: str) -> ir.Table:
+    def stage_bad(self, con: Any, name: str) -> ir.Table:
         """Materialise the rows that break a rule: row number, flags and details."""
         keep = [ROW, *(rule.flag for rule in self.rules)]
         keep += [rule.detail for rule in self.rules if rule.detail and rule.detail not in keep]
         rows = self.expr.filter(self.any_flag(self.expr)).select(*dict.fromkeys(keep))
-        self.bad = con.create_table(name, rows, temp=True, overwrite=True)
+        self.bad = materialize(con, name, rows)
         return self.bad
 
     @property
@@ -190,7 +191,7 @@ def check_table(
             )
 
     if currency is not None and "currency" in present:
-        text = table["currency"].cast("string").strip().nullif("")  # few rows: always trim
+        text = trimmed(table["currency"].cast("string")).nullif("")  # few rows: always trim
         add(
             RowRule(
                 rule="mixed_currency",

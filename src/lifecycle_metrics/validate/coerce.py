@@ -36,11 +36,20 @@ class Coerced:
     expected: str  # what a valid value looks like, for messages
 
 
+def trimmed(text: ir.StringValue) -> ir.StringValue:
+    """Text without leading and trailing white space, the same on every engine.
+
+    Ibis's strip() passes its characters as a literal with \\v and \\f escapes that Spark SQL
+    reads as the letters v and f, so 'false' lost its f there; a regular expression does not.
+    """
+    return text.re_replace(r"^\s+|\s+$", "")  # type: ignore[return-value]
+
+
 def _text(raw: ir.Value, trim: bool) -> ir.StringValue:
     """Text, trimmed when read from a text file; NULL when empty."""
     text: ir.StringValue = raw.cast("string")  # type: ignore[assignment]
     if trim:
-        text = text.strip()
+        text = trimmed(text)
     return text.nullif("")  # type: ignore[return-value]
 
 
@@ -128,7 +137,7 @@ def coerce(raw: ir.Value, column: Column, zone: ReportZone, *, trim: bool = True
         )
     if kind is ColumnType.TEXT:
         text_value: ir.StringValue = raw.cast("string")  # type: ignore[assignment]
-        empty = text_value.isnull() | (text_value.strip() == "")
+        empty = text_value.isnull() | (trimmed(text_value) == "")
         return Coerced(
             ibis.ifelse(empty, ibis.null("string"), text_value), empty, ibis.literal(False), "text"
         )

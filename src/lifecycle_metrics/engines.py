@@ -1,0 +1,184 @@
+"""Where the computation runs: embedded DuckDB (default), PySpark, or PostgreSQL.
+
+The metric definitions, the model and the validation are the same Ibis expressions on every
+engine; only connecting, landing raw tables and materialising intermediate tables differ, and
+they live here. Nothing is ever written to a user's database except by `lifecycle load`:
+intermediate tables on PostgreSQL are session TEMP tables, dropped when the connection closes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from lifecycle_metrics.errors import DataError, UsageError
+from lifecycle_metrics.schema import TABLE_NAMES
+
+ROW = "_row"
+SOURCE_ROW = "_source_row"  # the file row a table written by `lifecycle load` came from
+Progress = Callable[[str], None]
+
+
+class Engine(StrEnum):
+    """The engines metrics run on."""
+
+    duckdb = "duckdb"
+    pyspark = "pyspark"
+    postgres = "postgres"
+
+
+def safe_url(url: str) -> str:
+    """A connection URL with any credentials masked, for messages."""
+    return re.sub(r"//[^@/]*@", "//***@", url)
+
+
+def backend_name(con: Any) -> str:
+    """The Ibis backend's name (duckdb, pyspark, postgres, …)."""
+    return str(getattr(con, "name", "duckdb"))
+
+
+def materialize(con: Any, name: str, expr: ir.Table) -> ir.Table:
+    """Compute `expr` once and keep it for the run (a TEMP table, or a cached Spark frame)."""
+    if backend_name(con) == "pyspark":
+        return expr.cache()
+    return con.create_table(name, expr, temp=True, overwrite=True)  # type: ignore[no-any-return]
+
+
+# -- PostgreSQL ----------------------------------------------------------------------------
+def connect_postgres(url: str) -> Any:
+    """A connection to the PostgreSQL database of `url` (credentials from it or PG* vars)."""
+    if not url.lower().startswith(("postgres://", "postgresql://")):
+        raise UsageError(
+            f"--engine postgres needs DATA to be a postgres:// URL, not {safe_url(url)!r}"
+        )
+    try:
+        con = ibis.connect(url)
+        con.raw_sql("SET TIME ZONE 'UTC'")  # naive timestamps are UTC in every engine
+    except Exception as error:  # any driver error; shown without credentials
+        raise DataError(f"{safe_url(url)}: cannot connect: {type(error).__name__}") from None
+    return con
+
+
+def postgres_tables(con: Any, only: frozenset[str]) -> tuple[dict[str, ir.Table], list[str]]:
+    """The canonical tables of the connection's schema (names from the catalog only)."""
+    names = con.list_tables()
+    found = {name.lower(): name for name in names if name.lower() in only}
+    ignored = [name for name in names if name.lower() not in TABLE_NAMES]
+    tables: dict[str, ir.Table] = {}
+    for canonical, name in found.items():
+        table = con.table(name)
+        table = table.rename({column.lower(): column for column in table.columns})
+        if SOURCE_ROW in table.columns:
+            table = table.mutate(**{ROW: table[SOURCE_ROW].cast("int64")}).drop(SOURCE_ROW)
+        else:  # a table of the user's: rows numbered in the order the database returns them
+            table = table.mutate(**{ROW: ibis.row_number() + 1})
+        tables[canonical] = table
+    return tables, ignored
+
+
+# -- Spark ---------------------------------------------------------------------------------
+_SESSION: Any = None
+
+
+def spark_session(master: str | None = None) -> Any:
+    """One local (or remote) Spark session per process, UTC, quiet, with a private warehouse."""
+    global _SESSION
+    if _SESSION is not None:
+        return _SESSION
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise UsageError(
+            "--engine pyspark needs PySpark: pip install 'lifecycle-metrics[spark]'"
+        ) from None
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    builder = SparkSession.builder.appName("lifecycle-metrics")
+    remote = os.environ.get("SPARK_REMOTE")
+    if master:
+        builder = builder.master(master)
+    elif not remote:
+        builder = builder.master("local[*]")
+    session = (
+        builder.config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="lifecycle-spark-"))
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", os.environ.get("LIFECYCLE_SPARK_PARTITIONS", "8"))
+        .getOrCreate()
+    )
+    # FATAL: Spark logs (and recovers from) "code grows beyond 64 KB" on the time-zone CASE
+    # trees as errors; real failures still reach Python as exceptions
+    session.sparkContext.setLogLevel("FATAL")
+    _SESSION = session
+    return session
+
+
+def connect_spark(master: str | None = None) -> Any:
+    """An Ibis connection on the Spark session."""
+    return ibis.pyspark.connect(spark_session(master))
+
+
+def spark_tables(
+    con: Any, folder: Path, only: frozenset[str], say: Progress
+) -> tuple[dict[str, tuple[ir.Table, str, bool]], list[str]]:
+    """Spark reads the folder's files itself: CSV as text (parsed by validation), Parquet typed.
+
+    Returns canonical name → (table with `_row`, file, is_text) and the ignored files.
+    """
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import TimestampType
+
+    session = con._session
+    found: dict[str, tuple[ir.Table, str, bool]] = {}
+    ignored: list[str] = []
+    for path in sorted(folder.iterdir()):
+        stem, suffix = path.stem.lower(), path.suffix.lower()
+        if suffix not in (".csv", ".parquet") or stem not in TABLE_NAMES:
+            if path.is_file() and not path.name.startswith("."):
+                ignored.append(path.name)
+            continue
+        if stem not in only:
+            continue
+        if stem in found:
+            raise DataError(f"{folder}: both {stem}.csv and {stem}.parquet exist; keep one")
+        say(f"reading {path.name}")
+        text = suffix == ".csv"
+        if text:
+            frame = (
+                session.read.option("header", True)
+                .option("multiLine", True)
+                .option("escape", '"')
+                .option("mode", "PERMISSIVE")
+                .option("encoding", "UTF-8")
+                .csv(str(path))
+            )
+            first_row = 2  # the header is row 1
+        else:
+            frame = session.read.parquet(str(path))
+            first_row = 1
+        # Spark's TIMESTAMP is an instant but reaches Ibis without its zone, where it would be
+        # read as a wall-clock time in the report zone: hand it on as text with its offset
+        for field in frame.schema.fields:
+            if isinstance(field.dataType, TimestampType):
+                frame = frame.withColumn(
+                    field.name, F.date_format(F.col(field.name), "yyyy-MM-dd HH:mm:ss.SSSSSSXXX")
+                )
+        renamed = {c: c.lstrip("\ufeff").strip().lower() for c in frame.columns}
+        for old, new in renamed.items():
+            if old != new:
+                frame = frame.withColumnRenamed(old, new)
+        order = Window.orderBy(F.monotonically_increasing_id())
+        frame = frame.withColumn(ROW, F.row_number().over(order) + (first_row - 1))
+        view = f"raw_{stem}"
+        frame.createOrReplaceTempView(view)
+        found[stem] = (con.table(view), str(path), text)
+    return found, ignored
