@@ -394,3 +394,20 @@ def test_report_with_targets_shows_status(runner: CliRunner, tmp_path: Path) -> 
     assert report["metrics"]["new_leads"]["target"] == 50
     assert report["metrics"]["new_leads"]["status"] == "missed"
     assert any(f["metric"] == "new_leads" and f["rule"] == "target" for f in report["flags"])
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--engine", "postgres"], "needs DATA to be a postgres:// URL"),
+        (["--engine", "pyspark", "postgres://u:secret@h/db"], "is not a folder"),
+        (["--memory-limit", "lots"], "expected a size such as 4GB"),
+    ],
+)
+def test_engine_usage_errors(runner: CliRunner, extra: list[str], message: str) -> None:
+    data = [a for a in extra if "://" in a] or [ACME]
+    options = [a for a in extra if "://" not in a]
+    result = runner.invoke(app, ["metrics", *data, *options, "-q"])
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert "secret" not in result.output

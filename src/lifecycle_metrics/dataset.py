@@ -254,6 +254,11 @@ def load(
     if engine is Engine.postgres:
         con = connect_postgres(str(data))
     elif engine is Engine.pyspark:
+        if not Path(str(data).removeprefix("file://")).expanduser().is_dir():
+            raise UsageError(
+                f"--engine pyspark reads a dataset folder of <table>.csv / <table>.parquet "
+                f"files; {safe_url(str(data))!r} is not a folder"
+            )
         say("starting Spark")
         con = connect_spark(spark_master)
     else:
