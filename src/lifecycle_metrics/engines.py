@@ -106,6 +106,11 @@ def spark_session(master: str | None = None) -> Any:
         builder = builder.master(master)
     elif not remote:
         builder = builder.master("local[*]")
+    if not remote and (master or "local").startswith("local"):
+        # in local mode everything runs in the driver's JVM: give it room (default 1 GB)
+        builder = builder.config(
+            "spark.driver.memory", os.environ.get("LIFECYCLE_SPARK_MEMORY", "4g")
+        )
     session = (
         builder.config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="lifecycle-spark-"))
@@ -126,6 +131,34 @@ def connect_spark(master: str | None = None) -> Any:
     return ibis.pyspark.connect(spark_session(master))
 
 
+def _numbered(session: Any, frame: Any, first_row: int) -> Any:
+    """Number rows in file order without gathering them on one partition.
+
+    A scan's partitions follow the file, and monotonically_increasing_id() is the partition
+    index in its upper bits and the position inside the partition in its lower 33: count the
+    rows of each partition once, then row = rows before its partition + position + first_row.
+    """
+    from pyspark.sql import functions as F
+
+    low_bits = (1 << 33) - 1
+    tagged = frame.withColumn("_lc_id", F.monotonically_increasing_id()).withColumn(
+        "_lc_part", F.spark_partition_id()
+    )
+    counts = sorted(
+        (row["_lc_part"], row["count"]) for row in tagged.groupBy("_lc_part").count().collect()
+    )
+    offsets, before = [], 0
+    for part, count in counts:
+        offsets.append((part, before))
+        before += count
+    if not offsets:
+        return frame.withColumn(ROW, F.lit(None).cast("long"))
+    starts = session.createDataFrame(offsets, "_lc_part int, _lc_before long")
+    joined = tagged.join(F.broadcast(starts), "_lc_part")
+    row = F.col("_lc_before") + F.col("_lc_id").bitwiseAND(F.lit(low_bits)) + first_row
+    return joined.withColumn(ROW, row).drop("_lc_id", "_lc_part", "_lc_before")
+
+
 def spark_tables(
     con: Any, folder: Path, only: frozenset[str], say: Progress
 ) -> tuple[dict[str, tuple[ir.Table, str, bool]], list[str]]:
@@ -133,7 +166,6 @@ def spark_tables(
 
     Returns canonical name → (table with `_row`, file, is_text) and the ignored files.
     """
-    from pyspark.sql import Window
     from pyspark.sql import functions as F
     from pyspark.sql.types import TimestampType
 
@@ -176,8 +208,7 @@ def spark_tables(
         for old, new in renamed.items():
             if old != new:
                 frame = frame.withColumnRenamed(old, new)
-        order = Window.orderBy(F.monotonically_increasing_id())
-        frame = frame.withColumn(ROW, F.row_number().over(order) + (first_row - 1))
+        frame = _numbered(session, frame, first_row)
         view = f"raw_{stem}"
         frame.createOrReplaceTempView(view)
         found[stem] = (con.table(view), str(path), text)
