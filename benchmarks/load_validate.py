@@ -25,7 +25,9 @@ def main() -> None:
     out = args.out or Path(tempfile.mkdtemp(prefix="lifecycle-bench-"))
     lifecycle = str(Path(sys.executable).with_name("lifecycle"))
     print(f"demo dataset of {args.contacts:,} contacts in {out}")
-    seconds, peak = run([lifecycle, "demo", str(out), "--contacts", str(args.contacts), "-q"])
+    seconds, peak = run(
+        [lifecycle, "demo", str(out), "--contacts", str(args.contacts), "--no-report", "-q"]
+    )
     rows = _rows(out)
     print(
         f"generate         {seconds:8.1f} s   peak {peak:8,.0f} MiB   "

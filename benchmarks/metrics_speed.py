@@ -65,7 +65,7 @@ def main() -> None:
     for contacts in args.sizes:
         data = args.cache / str(contacts)
         if not (data / "contacts.parquet").exists():
-            run([lifecycle, "demo", str(data), "--contacts", str(contacts), "-q"])
+            run([lifecycle, "demo", str(data), "--contacts", str(contacts), "--no-report", "-q"])
         import pyarrow.parquet as pq
 
         activities = pq.ParquetFile(data / "activities.parquet").metadata.num_rows

@@ -400,7 +400,7 @@ def test_report_with_targets_shows_status(runner: CliRunner, tmp_path: Path) -> 
     ("extra", "message"),
     [
         (["--engine", "postgres"], "needs DATA to be a postgres:// URL"),
-        (["--engine", "pyspark", "postgres://u:secret@h/db"], "is not a folder"),
+        (["--engine", "pyspark", "postgres://u:secret@h/db"], "is neither"),
         (["--memory-limit", "lots"], "expected a size such as 4GB"),
     ],
 )
@@ -411,3 +411,13 @@ def test_engine_usage_errors(runner: CliRunner, extra: list[str], message: str) 
     assert result.exit_code == 2, result.output
     assert message in result.stderr
     assert "secret" not in result.output
+
+
+def test_memory_limit_is_the_whole_run_budget() -> None:
+    from lifecycle_metrics.dataset import connect, memory_bytes
+
+    assert memory_bytes("4GB") == 4 * 10**9 and memory_bytes(" 512 MiB ") == 512 * 2**20
+    # DuckDB's own limit is three quarters of it: 3e9 bytes = 2861 MiB
+    con = connect("4GB")
+    (setting,) = con.raw_sql("SELECT current_setting('memory_limit')").fetchone()
+    assert setting == "2.7 GiB"

@@ -109,8 +109,9 @@ EngineOption = Annotated[
     Engine,
     typer.Option(
         "--engine",
-        help="Where to compute: embedded duckdb (default), pyspark (reads the folder's files), "
-        "or postgres (DATA is a postgres:// URL holding the canonical tables).",
+        help="Where to compute: embedded duckdb (default), pyspark (reads the folder's files, "
+        "or DATA catalog:<database> of the Spark catalog), or postgres (DATA is a postgres:// "
+        "URL holding the canonical tables).",
     ),
 ]
 SparkMasterOption = Annotated[
@@ -124,8 +125,8 @@ MemoryOption = Annotated[
     str | None,
     typer.Option(
         "--memory-limit",
-        help="DuckDB memory limit, e.g. 4GB (default: 60% of RAM); beyond it, work spills "
-        "to a temporary folder.",
+        help="Memory budget of the run, e.g. 4GB (default: 60% of RAM; DuckDB gets three "
+        "quarters of it); beyond it, work spills to a temporary folder.",
     ),
 ]
 
@@ -720,9 +721,7 @@ def cross_sell_command(
     from lifecycle_metrics.customers.crosssell import cross_sell
 
     _, view = _customers(data, tz, quarantine, as_of, quiet, config_file)
-    from lifecycle_metrics.customers.config import load_scoring_config
-
-    readiness = load_scoring_config(config_file).readiness
+    readiness = view.config.readiness
     if min_breadth is not None:
         readiness = readiness.model_copy(update={"min_breadth": min_breadth})
     if max_risk is not None:

@@ -22,6 +22,7 @@ import ibis.expr.types as ir
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
 from lifecycle_metrics.engines import (
+    CATALOG_PREFIX,
     Engine,
     connect_postgres,
     connect_spark,
@@ -73,11 +74,22 @@ class Dataset:
 
 
 MEMORY_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.I)
+UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "kib": 2**10,
+         "mib": 2**20, "gib": 2**30, "tib": 2**40}  # fmt: skip
 DEFAULT_MEMORY_SHARE = 0.6
+DUCKDB_SHARE = 0.75  # of the run's budget; the rest is Python, Ibis and Arrow
+
+
+def memory_bytes(limit: str) -> int:
+    """A size such as 4GB or 512MiB in bytes; a usage error otherwise."""
+    match = MEMORY_PATTERN.match(limit)
+    if not match:
+        raise UsageError(f"--memory-limit {limit!r}: expected a size such as 4GB or 512MB")
+    return int(float(match.group(1)) * UNITS[match.group(2).lower()])
 
 
 def default_memory_limit() -> str:
-    """60 % of this machine's RAM, leaving room for Python and the operating system."""
+    """60 % of this machine's RAM, leaving room for the operating system."""
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
@@ -86,12 +98,14 @@ def default_memory_limit() -> str:
 
 
 def connect(memory_limit: str | None = None) -> DuckDBBackend:
-    """A fresh embedded DuckDB connection for one run, spilling to a private temp folder."""
-    limit = memory_limit or default_memory_limit()
-    if not MEMORY_PATTERN.match(limit):
-        raise UsageError(f"--memory-limit {limit!r}: expected a size such as 4GB or 512MB")
+    """A fresh embedded DuckDB connection for one run, spilling to a private temp folder.
+
+    `memory_limit` is the budget of the whole run: DuckDB gets three quarters of it (its own
+    limit covers its buffers, not the Python process around it).
+    """
+    budget = memory_bytes(memory_limit or default_memory_limit())
     con = ibis.duckdb.connect()
-    con.raw_sql(f"SET memory_limit = '{limit.strip()}'")
+    con.raw_sql(f"SET memory_limit = '{int(budget * DUCKDB_SHARE) // 2**20}MiB'")
     spill = tempfile.mkdtemp(prefix="lifecycle-spill-")
     atexit.register(shutil.rmtree, spill, True)
     con.raw_sql(f"SET temp_directory = '{spill}'")
@@ -254,10 +268,12 @@ def load(
     if engine is Engine.postgres:
         con = connect_postgres(str(data))
     elif engine is Engine.pyspark:
-        if not Path(str(data).removeprefix("file://")).expanduser().is_dir():
+        is_catalog = str(data).startswith(CATALOG_PREFIX)
+        if not is_catalog and not Path(str(data).removeprefix("file://")).expanduser().is_dir():
             raise UsageError(
                 f"--engine pyspark reads a dataset folder of <table>.csv / <table>.parquet "
-                f"files; {safe_url(str(data))!r} is not a folder"
+                f"files, or {CATALOG_PREFIX}<database> of the Spark catalog; "
+                f"{safe_url(str(data))!r} is neither"
             )
         say("starting Spark")
         con = connect_spark(spark_master)

@@ -159,6 +159,57 @@ def _numbered(session: Any, frame: Any, first_row: int) -> Any:
     return joined.withColumn(ROW, row).drop("_lc_id", "_lc_part", "_lc_before")
 
 
+CATALOG_PREFIX = "catalog:"
+
+
+def _raw_view(con: Any, name: str, frame: Any, first_row: int) -> ir.Table:
+    """A Spark frame as a raw table: zone-aware timestamps as text, lower-case names, `_row`."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import TimestampType
+
+    # Spark's TIMESTAMP is an instant but reaches Ibis without its zone, where it would be read
+    # as a wall-clock time in the report zone: hand it on as text with its offset
+    for field in frame.schema.fields:
+        if isinstance(field.dataType, TimestampType):
+            frame = frame.withColumn(
+                field.name, F.date_format(F.col(field.name), "yyyy-MM-dd HH:mm:ss.SSSSSSXXX")
+            )
+    for old in frame.columns:
+        new = old.lstrip("\ufeff").strip().lower()
+        if new != old:
+            frame = frame.withColumnRenamed(old, new)
+    frame = _numbered(con._session, frame, first_row)
+    view = f"raw_{name}"
+    frame.createOrReplaceTempView(view)
+    return con.table(view)
+
+
+def spark_catalog_tables(
+    con: Any, database: str, only: frozenset[str], say: Progress
+) -> tuple[dict[str, tuple[ir.Table, str, bool]], list[str]]:
+    """The canonical tables of a database in the Spark catalog (names from the catalog only).
+
+    Rows are numbered in the order Spark scans them.
+    """
+    session = con._session
+    if not session.catalog.databaseExists(database):
+        raise DataError(f"{CATALOG_PREFIX}{database}: no such database in the Spark catalog")
+    found: dict[str, tuple[ir.Table, str, bool]] = {}
+    ignored: list[str] = []
+    for entry in session.catalog.listTables(database):
+        name = entry.name.lower()
+        if entry.isTemporary or name not in TABLE_NAMES:
+            if not entry.isTemporary:
+                ignored.append(entry.name)
+            continue
+        if name not in only:
+            continue
+        say(f"reading {database}.{entry.name}")
+        frame = session.table(f"`{database}`.`{entry.name}`")
+        found[name] = (_raw_view(con, name, frame, 1), f"{database}.{entry.name}", False)
+    return found, ignored
+
+
 def spark_tables(
     con: Any, folder: Path, only: frozenset[str], say: Progress
 ) -> tuple[dict[str, tuple[ir.Table, str, bool]], list[str]]:
@@ -166,9 +217,6 @@ def spark_tables(
 
     Returns canonical name → (table with `_row`, file, is_text) and the ignored files.
     """
-    from pyspark.sql import functions as F
-    from pyspark.sql.types import TimestampType
-
     session = con._session
     found: dict[str, tuple[ir.Table, str, bool]] = {}
     ignored: list[str] = []
@@ -197,19 +245,5 @@ def spark_tables(
         else:
             frame = session.read.parquet(str(path))
             first_row = 1
-        # Spark's TIMESTAMP is an instant but reaches Ibis without its zone, where it would be
-        # read as a wall-clock time in the report zone: hand it on as text with its offset
-        for field in frame.schema.fields:
-            if isinstance(field.dataType, TimestampType):
-                frame = frame.withColumn(
-                    field.name, F.date_format(F.col(field.name), "yyyy-MM-dd HH:mm:ss.SSSSSSXXX")
-                )
-        renamed = {c: c.lstrip("\ufeff").strip().lower() for c in frame.columns}
-        for old, new in renamed.items():
-            if old != new:
-                frame = frame.withColumnRenamed(old, new)
-        frame = _numbered(session, frame, first_row)
-        view = f"raw_{stem}"
-        frame.createOrReplaceTempView(view)
-        found[stem] = (con.table(view), str(path), text)
+        found[stem] = (_raw_view(con, stem, frame, first_row), str(path), text)
     return found, ignored

@@ -89,6 +89,21 @@ def test_spark_equals_duckdb_on_csv(csv_folder: Path, spark: str) -> None:
     assert_same(expected, rows_of(csv_folder, "UTC", engine="pyspark", spark_master=spark))
 
 
+def test_spark_equals_duckdb_on_catalog_tables(parquet_folder: Path, spark: str) -> None:
+    """Tables already in the Spark catalog (as a cluster's users have them), read in place."""
+    from lifecycle_metrics.engines import spark_session
+
+    session = spark_session(spark)
+    session.sql("CREATE DATABASE IF NOT EXISTS lifecycle_conformance")
+    for path in parquet_folder.glob("*.parquet"):
+        session.read.parquet(str(path)).write.mode("overwrite").saveAsTable(
+            f"lifecycle_conformance.{path.stem}"
+        )
+    expected = rows_of(parquet_folder, "UTC")
+    got = rows_of("catalog:lifecycle_conformance", "UTC", engine="pyspark", spark_master=spark)
+    assert_same(expected, got)
+
+
 def test_validation_finds_the_same_on_every_engine(
     csv_folder: Path, loaded_postgres: str, spark: str, tmp_path: Path
 ) -> None:

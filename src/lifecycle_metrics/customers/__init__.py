@@ -22,6 +22,7 @@ class CustomerView:
     model: Model
     scored: pd.DataFrame
     owned: pd.DataFrame
+    config: ScoringConfig
 
 
 def customer_view(
@@ -36,6 +37,7 @@ def customer_view(
         model=model,
         scored=score_accounts(snapshot_at(model, model.as_of), config.loyalty, config.advocacy),
         owned=owned_products(model, model.as_of),
+        config=config,
     )
 
 

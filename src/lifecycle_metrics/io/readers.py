@@ -19,7 +19,14 @@ import ibis
 import ibis.expr.types as ir
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
-from lifecycle_metrics.engines import Engine, postgres_tables, safe_url, spark_tables
+from lifecycle_metrics.engines import (
+    CATALOG_PREFIX,
+    Engine,
+    postgres_tables,
+    safe_url,
+    spark_catalog_tables,
+    spark_tables,
+)
 from lifecycle_metrics.errors import DataError, UsageError
 from lifecycle_metrics.schema import TABLE_NAMES
 
@@ -271,13 +278,12 @@ def _postgres_source(con: Any, url: str, wanted: frozenset[str]) -> RawSource:
 
 
 def _spark_source(con: Any, text: str, say: Progress, wanted: frozenset[str]) -> RawSource:
-    folder = Path(text.removeprefix("file://")).expanduser()
-    if not folder.is_dir():
-        raise UsageError(
-            f"--engine pyspark reads a dataset folder of <table>.csv / <table>.parquet files; "
-            f"{text!r} is not a folder"
+    if text.startswith(CATALOG_PREFIX):
+        found, ignored = spark_catalog_tables(con, text[len(CATALOG_PREFIX) :], wanted, say)
+    else:
+        found, ignored = spark_tables(
+            con, Path(text.removeprefix("file://")).expanduser(), wanted, say
         )
-    found, ignored = spark_tables(con, folder, wanted, say)
     return RawSource(
         tables={
             name: RawTable(

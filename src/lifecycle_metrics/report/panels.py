@@ -8,7 +8,7 @@ panel never disagrees with a metric about which rows exist.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import ibis
@@ -33,11 +33,6 @@ class MonthSpan:
     start: datetime
     end: datetime  # start(m+1)
     as_of: datetime
-
-    @property
-    def through(self) -> datetime:
-        """The month's end, or as_of when the month is not over."""
-        return min(self.end, self.as_of + timedelta(microseconds=1))
 
 
 def _timestamp(value: datetime) -> ir.TimestampScalar:
