@@ -824,15 +824,23 @@ def demo(
             help="End with the monthly report: HTML written beside the data, terminal printed.",
         ),
     ] = True,
+    replace: Annotated[
+        bool,
+        typer.Option("--replace", help="Overwrite the dataset already in OUT (its tables)."),
+    ] = False,
     quiet: QuietOption = False,
 ) -> None:
     """Generate a realistic B2B SaaS demo dataset (seeded, deterministic) and report on it."""
     from lifecycle_metrics.demo import DemoConfig, generate
+    from lifecycle_metrics.io.outputs import prepare_dataset_folder
     from lifecycle_metrics.report.targets import NO_TARGETS
 
     config = DemoConfig(contacts=contacts, seed=seed, file_format=file_format.value)
-    target = out_dir or Path(tempfile.mkdtemp(prefix="lifecycle-demo-"))
     try:
+        if out_dir is None:
+            target = Path(tempfile.mkdtemp(prefix="lifecycle-demo-"))
+        else:
+            target = prepare_dataset_folder(out_dir, replace=replace, option="OUT")
         with progress("generating demo data", quiet=quiet) as say:
             written = generate(target, config, progress=say)
         err.print(
@@ -865,12 +873,27 @@ def _root(
 
 
 def main() -> None:
-    """Entry point of the `lifecycle` command."""
+    """Run the `lifecycle` command; errors raised outside a command's own handling end here."""
     try:
-        app()
-    except UsageError as error:  # raised outside a command's own handling
-        err.print(f"Error: {error}")
-        raise SystemExit(2) from None
+        app(standalone_mode=True)
+    except UsageError as error:
+        err.print(f"Error: {error}", highlight=False, markup=False)
+        raise SystemExit(UsageError.exit_code) from None
+    except Exception as error:
+        if _out_of_memory(error):
+            err.print(
+                "Error: the run needed more memory than its budget allows (--memory-limit, "
+                "default 60% of RAM): raise --memory-limit, or free memory and run again",
+                highlight=False,
+                markup=False,
+            )
+            raise SystemExit(UsageError.exit_code) from None
+        raise
+
+
+def _out_of_memory(error: BaseException) -> bool:
+    """True for DuckDB's out-of-memory error (valid data, too small a budget)."""
+    return type(error).__name__ == "OutOfMemoryException" or isinstance(error, MemoryError)
 
 
 if __name__ == "__main__":

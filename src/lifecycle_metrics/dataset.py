@@ -30,7 +30,8 @@ from lifecycle_metrics.engines import (
     safe_url,
 )
 from lifecycle_metrics.errors import DataError, UsageError
-from lifecycle_metrics.io.export import write_csv
+from lifecycle_metrics.io.export import write_csv, write_unreadable
+from lifecycle_metrics.io.outputs import prepare_quarantine, record_quarantine
 from lifecycle_metrics.io.readers import ROW, RawTable, read_raw_tables
 from lifecycle_metrics.periods import FIRST_YEAR, LAST_YEAR, ReportZone, local_segments, zone
 from lifecycle_metrics.schema import CURRENCY_TABLES, TABLE_NAMES, TABLES_BY_NAME, ColumnType
@@ -244,6 +245,31 @@ def _examples(checked: CheckedTable, rule: RowRule, count: int) -> tuple[Issue, 
     )
 
 
+def _unreadable_rule(raw: RawTable) -> RuleCount:
+    """CSV records the reader could not read, as one error rule with the first examples."""
+    examples = tuple(
+        Issue(
+            level=Level.ERROR,
+            rule="unreadable_record",
+            table=raw.name,
+            file=raw.source,
+            row=problem.row,
+            column=None,
+            value=problem.shown(),
+            expected=f"a readable CSV record (line {problem.line}: {problem.reason})",
+        )
+        for problem in raw.unreadable[:EXAMPLES_PER_RULE]
+    )
+    return RuleCount(
+        level=Level.ERROR,
+        rule="unreadable_record",
+        table=raw.name,
+        column=None,
+        count=len(raw.unreadable),
+        examples=examples,
+    )
+
+
 def load(
     data: str | Path,
     *,
@@ -265,6 +291,8 @@ def load(
     zone(tz)  # a bad zone is a usage error before anything is read
     say = progress or (lambda _message: None)
     engine = Engine(engine)
+    if quarantine is not None:
+        quarantine = prepare_quarantine(quarantine, data)
     if engine is Engine.postgres:
         con = connect_postgres(str(data))
     elif engine is Engine.pyspark:
@@ -293,8 +321,7 @@ def load(
     )
     currency = _currency(con, {name: raw.table for name, raw in source.tables.items()})
     clean: dict[str, ir.Table] = {}
-    if quarantine is not None:
-        quarantine.mkdir(parents=True, exist_ok=True)
+    set_aside: list[str] = []
     for name in CHECK_ORDER:
         raw = source.tables.get(name)
         if raw is None:
@@ -316,14 +343,17 @@ def load(
                         examples=_examples(checked, rule, counts.per_flag[rule.flag]),
                     )
                 )
+        if raw.unreadable:
+            report.rules.append(_unreadable_rule(raw))
         clean[name] = _settle(con, checked, name)
         used = raw.row_count - counts.bad
+        rows_read = raw.row_count + len(raw.unreadable)
         report.tables[name] = TableStats(
             table=name,
             source=raw.source,
-            rows_read=raw.row_count,
+            rows_read=rows_read,
             rows_used=used,
-            rows_quarantined=raw.row_count - used,
+            rows_quarantined=rows_read - used,
             first_event=counts.first_event,
             last_event=counts.last_event,
         )
@@ -338,6 +368,12 @@ def load(
                 ).order_by("row"),
                 quarantine / f"{name}.csv",
             )
+            set_aside.append(f"{name}.csv")
+        if raw.unreadable and quarantine is not None:
+            write_unreadable(raw.unreadable, quarantine / f"{name}.unreadable.csv")
+            set_aside.append(f"{name}.unreadable.csv")
+    if quarantine is not None:
+        record_quarantine(quarantine, set_aside)
     say("looking for warnings")
     for finding in find_warnings(clean, now or datetime.now(UTC).replace(tzinfo=None)):
         # the total rides along on every example row, so each rule is one query
@@ -379,9 +415,11 @@ def load(
         quarantine_dir=quarantine,
     )
     if report.errors and strict and quarantine is None:
+        where = sorted({Path(report.tables[rule.table].source).name for rule in report.errors})
         raise DataError(
-            f"{data}: {report.error_count:,} invalid value(s) — fix them, or pass --quarantine "
-            "DIR to set the bad rows aside and use the rest",
+            f"{data}: {report.error_count:,} invalid value(s) or record(s) in "
+            f"{', '.join(where)} — fix them, or pass --quarantine DIR to set the bad rows aside "
+            "and use the rest",
             report.issues,
         )
     return dataset

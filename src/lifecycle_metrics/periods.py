@@ -187,6 +187,10 @@ def parse_month(text: str, *, option: str = "month") -> int:
     match = MONTH_PATTERN.match(text.strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise UsageError(f"{option} {text!r} is not a month: expected YYYY-MM, e.g. 2024-03")
+    if not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
+        raise UsageError(
+            f"{option} {text!r}: the year must lie between {FIRST_YEAR} and {LAST_YEAR}"
+        )
     return int(match.group(1)) * 12 + int(match.group(2)) - 1
 
 
@@ -211,6 +215,10 @@ def parse_instant(text: str, tz_name: str, *, option: str = "--as-of") -> dateti
             f"{option} {text!r} is not a timestamp: expected ISO 8601, e.g. 2024-03-31 or "
             "2024-03-31T23:59:59+02:00"
         ) from None
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise UsageError(
+            f"{option} {text!r}: the year must lie between {FIRST_YEAR} and {LAST_YEAR}"
+        )
     if parsed.tzinfo is not None:
         return parsed.astimezone(UTC).replace(tzinfo=None)
     return python_local_to_utc(parsed, tz_name)

@@ -5,24 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich.table import Table
 
+from lifecycle_metrics.io.cells import safe_cell
 from lifecycle_metrics.metrics.spec import Metric, Registry, Unit
 from lifecycle_metrics.validate.issues import Level, ValidationReport
-
-FORMULA_START = re.compile(r"^[=+\-@\t\r]")
-PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+([.][0-9]+)?$")
-
-
-def safe_cell(text: str) -> str:
-    """A CSV cell a spreadsheet will not run as a formula (same rule as io.export)."""
-    if FORMULA_START.match(text) and not PLAIN_NUMBER.match(text):
-        return "'" + text
-    return text
 
 
 def plain_value(value: Any) -> str:

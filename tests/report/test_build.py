@@ -240,11 +240,21 @@ def test_html_shows_hostile_strings_as_text(report: Report) -> None:
     assert html.count("<script>") == 1  # only the table-sorting script
 
 
+def _commonmark(text: str) -> str:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable("table").render(text)
+
+
 def test_markdown_escapes_tables_and_html(report: Report) -> None:
     markdown = render(report, "markdown")
     assert "<script>" not in markdown
-    assert "Welcome &lt;script&gt;alert(1)&lt;/script&gt;" in markdown
-    assert "=cmd\\|' /C calc'!A0" in markdown  # a pipe would split the table cell
+    assert "Welcome &lt;script&gt;alert\\(1\\)&lt;/script&gt;" in markdown
+    assert "=cmd\\|' /C calc'\\!A0" in markdown  # a pipe would split the table cell
+    # read by a CommonMark parser (markdown-it, as wikis use): data stays text
+    html = _commonmark(markdown)
+    assert "<script>" not in html and "<a " not in html
+    assert "Welcome &lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "## Nurture" in markdown and "| `mqls` | outcome | 4 |" in markdown
 
 
@@ -260,3 +270,22 @@ def test_terminal_prints_data_literally(report: Report) -> None:
     assert max(len(line) for line in text.splitlines()) <= 100
     for stage in ("Attract", "Capture", "Nurture", "Convert", "Expand"):
         assert stage in text
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "[x](javascript:alert(1))",
+        "![x](http://example.invalid/pixel.png)",
+        "<a href='javascript:alert(1)'>x</a>",
+        "[x]: javascript:alert(1)\n[x]",
+        "**bold** _em_ `code` ~~gone~~ | cell",
+    ],
+)
+def test_a_hostile_name_in_markdown_is_text_not_a_link(hostile: str) -> None:
+    from lifecycle_metrics.report.text import _md
+
+    html = _commonmark(f"| name |\n|---|\n| {_md(hostile)} |\n")
+    assert "<a " not in html and "<img" not in html and "<strong>" not in html
+    assert "<em>" not in html and "<code>" not in html and "<s>" not in html
+    assert html.count("<td>") == 1  # the pipe did not split the cell

@@ -103,6 +103,8 @@ def _epoch(moment: datetime) -> int:
 
 def _ids(prefix: str, count: int) -> pa.Array:
     width = max(6, len(str(count)))
+    if count == 0:  # a tiny demo may have no rows of a table; NumPy cannot zfill nothing
+        return pa.array([], pa.string())
     numbers = np.char.zfill(np.arange(1, count + 1).astype(str), width)
     return pa.array(np.char.add(prefix, numbers))
 

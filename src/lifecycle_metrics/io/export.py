@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import ibis
 import ibis.expr.types as ir
 
-# A cell starting with one of these runs as a formula in spreadsheet programs (OWASP's list);
-# a plain signed number is left alone so amounts keep their sign.
-FORMULA_START = r"^[=+\-@\t\r]"
-PLAIN_NUMBER = r"^[+-]?[0-9]+([.][0-9]+)?$"
+from lifecycle_metrics.io.cells import FORMULA_START, PLAIN_NUMBER, safe_cell
+from lifecycle_metrics.io.csvfile import CsvProblem
 
 
 def neutralise(value: ir.StringValue) -> ir.StringValue:
@@ -32,3 +31,12 @@ def safe_for_spreadsheets(table: ir.Table) -> ir.Table:
 def write_csv(table: ir.Table, path: Path) -> None:
     """Write `table` as a UTF-8 CSV file with a header, formula-safe."""
     safe_for_spreadsheets(table).to_csv(path)
+
+
+def write_unreadable(problems: list[CsvProblem], path: Path) -> None:
+    """CSV records that could not be read, as in the file: line, row, record, reason."""
+    with path.open("w", newline="", encoding="utf-8", errors="surrogateescape") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["line", "row", "record", "reason"])
+        for problem in problems:
+            writer.writerow([problem.line, problem.row, safe_cell(problem.text), problem.reason])

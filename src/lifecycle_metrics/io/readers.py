@@ -7,7 +7,6 @@ spreadsheet shows it (the header of a CSV file is row 1). Typing and checking ha
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,9 +27,11 @@ from lifecycle_metrics.engines import (
     spark_tables,
 )
 from lifecycle_metrics.errors import DataError, UsageError
+from lifecycle_metrics.io.csvfile import CsvProblem, is_plain, read_header, read_records
 from lifecycle_metrics.schema import TABLE_NAMES
 
 ROW = "_row"
+FILE_ROW = "_file_row"
 FILE_SUFFIXES = (".csv", ".parquet")
 DATABASE_SUFFIXES = (".duckdb", ".ddb", ".db")
 URL_PATTERN = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
@@ -45,6 +46,7 @@ class RawTable:
     source: str  # the file (or database table) it came from, for messages
     row_count: int
     text_source: bool = False  # every column is text to parse (CSV)
+    unreadable: list[CsvProblem] = field(default_factory=list)  # CSV records not read
 
 
 @dataclass
@@ -78,13 +80,8 @@ def _lowercase_columns(
     """Create view `target` over `relation_sql`: lower-cased column names and a `_row` column."""
     described = con.con.execute(f"DESCRIBE SELECT * FROM {relation_sql}").fetchall()
     columns = [row[0] for row in described if row[0] not in exclude]
+    _refuse_duplicate_columns(source, columns)
     lowered = [column.strip().lower() for column in columns]
-    duplicated = sorted({name for name in lowered if lowered.count(name) > 1})
-    if duplicated:
-        raise DataError(
-            f"{source}: column {duplicated[0]!r} appears more than once (column names are "
-            "compared in lower case); rename or drop one of them"
-        )
     if ROW in lowered:
         raise DataError(f"{source}: a column may not be called {ROW!r} (reserved for row numbers)")
     select = ", ".join(
@@ -97,53 +94,59 @@ def _lowercase_columns(
     )
 
 
-def _csv_header(path: Path) -> list[str]:
-    """The header record of a CSV file (BOM dropped), read without reading the rest."""
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            header = next(csv.reader(handle), None)
-    except UnicodeDecodeError:
-        raise DataError(f"{path}: is not UTF-8 text; save it as UTF-8 CSV") from None
-    if not header or all(not name.strip() for name in header):
-        raise DataError(f"{path}: has no header row; the first line must name the columns")
-    return header
+def _read_csv(con: DuckDBBackend, path: Path, target: str) -> list[CsvProblem]:
+    """Land a CSV file as text columns, rows numbered as a spreadsheet shows them.
 
-
-def _read_csv(con: DuckDBBackend, path: Path, target: str) -> None:
-    """Land a CSV file as text columns; materialised so that row numbers follow the file."""
+    Plain files go through DuckDB's strict reader; any other file, or one DuckDB refuses, is
+    read record by record by the csv module, which names every record it cannot read.
+    """
     staging = f"_csv_{target}"
-    header = _csv_header(path)
-    # Columns are named from our own reading of the header and the dialect is fixed, so
-    # DuckDB's sniffer never guesses; a row with too many or too few fields is an error.
-    columns = "{" + ", ".join(f"{_literal(name)}: 'VARCHAR'" for name in header) + "}"
-    options = (
-        "header=true, auto_detect=false, delim=',', quote='\"', escape='\"', "
-        f"strict_mode=true, null_padding=false, columns={columns}"
-    )
+    header = read_header(path)
+    _refuse_duplicate_columns(str(path), header)
+    if is_plain(path):
+        # Columns are named from our own reading of the header and the dialect is fixed, so
+        # DuckDB's sniffer never guesses; a row with too many or too few fields is an error.
+        columns = "{" + ", ".join(f"{_literal(name)}: 'VARCHAR'" for name in header) + "}"
+        options = (
+            "header=true, auto_detect=false, delim=',', quote='\"', escape='\"', "
+            f"strict_mode=true, null_padding=false, columns={columns}"
+        )
+        try:
+            con.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {_quote(staging)} AS "
+                f"SELECT * FROM read_csv({_literal(str(path))}, {options})"
+            )
+        except duckdb.OutOfMemoryException:
+            raise
+        except duckdb.Error:
+            pass  # read again below, where the csv module names what is wrong
+        else:
+            # rowid follows insertion order, which follows the file; +2 skips the header row.
+            _lowercase_columns(con, _quote(staging), target, str(path), "rowid + 2")
+            return []
+    records = read_records(path, len(header))
+    arrow = f"{staging}_arrow"
+    con.con.register(arrow, records.table)
     try:
         con.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {_quote(staging)} AS "
-            f"SELECT * FROM read_csv({_literal(str(path))}, {options})"
+            f"CREATE OR REPLACE TEMP TABLE {_quote(staging)} AS SELECT * FROM {_quote(arrow)}"
         )
-    except duckdb.Error as error:
-        raise DataError(f"{path}: cannot be read as CSV: {_csv_problem(error)}") from None
-    # rowid follows insertion order, which follows the file; +2 skips the header row.
-    _lowercase_columns(con, _quote(staging), target, str(path), "rowid + 2")
+    finally:
+        con.con.unregister(arrow)
+    _lowercase_columns(
+        con, _quote(staging), target, str(path), _quote(FILE_ROW), exclude=(FILE_ROW,)
+    )
+    return records.problems
 
 
-def _csv_problem(error: Exception) -> str:
-    """DuckDB's CSV error cut down to what a user can act on."""
-    text = str(error)
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    found = re.search(r"line[: ]+(\d+)", text, re.IGNORECASE)
-    expected = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
-    if expected:
-        where = f"line {found.group(1)}: " if found else ""
-        return (
-            f"{where}the number of fields differs from the header's "
-            f"{expected.group(1)} (quote fields that hold commas)"
+def _refuse_duplicate_columns(source: str, columns: list[str]) -> None:
+    lowered = [column.strip().lower() for column in columns]
+    duplicated = sorted({name for name in lowered if lowered.count(name) > 1})
+    if duplicated:
+        raise DataError(
+            f"{source}: column {duplicated[0]!r} appears more than once (column names are "
+            "compared in lower case); rename or drop one of them"
         )
-    return lines[0] if lines else type(error).__name__
 
 
 def _read_parquet(con: DuckDBBackend, path: Path, target: str) -> None:
@@ -153,6 +156,8 @@ def _read_parquet(con: DuckDBBackend, path: Path, target: str) -> None:
         _lowercase_columns(
             con, relation, target, str(path), "file_row_number + 1", exclude=("file_row_number",)
         )
+    except duckdb.OutOfMemoryException:
+        raise  # valid data, too small a budget: not a data error
     except duckdb.Error as error:
         first_line = str(error).strip().splitlines()[0]
         raise DataError(f"{path}: cannot be read as Parquet: {first_line}") from None
@@ -183,27 +188,44 @@ def _land_folder(
     every, ignored = _folder_tables(folder)
     paths = {name: path for name, path in every.items() if name in only}
     skipped = sorted(set(every) - set(paths))
+    unreadable: dict[str, list[CsvProblem]] = {}
     for name, path in paths.items():
         progress(f"reading {path.name}")
         target = f"raw_{name}"
         if path.suffix.lower() == ".csv":
-            _read_csv(con, path, target)
+            unreadable[name] = _read_csv(con, path, target)
         else:
             _read_parquet(con, path, target)
     tables = {
-        name: _raw_table(con, name, str(path), text_source=path.suffix.lower() == ".csv")
+        name: _raw_table(
+            con,
+            name,
+            str(path),
+            text_source=path.suffix.lower() == ".csv",
+            unreadable=unreadable.get(name, []),
+        )
         for name, path in paths.items()
     }
     return RawSource(tables=tables, ignored=ignored, skipped=skipped)
 
 
 def _raw_table(
-    con: DuckDBBackend, name: str, source: str, *, text_source: bool = False
+    con: DuckDBBackend,
+    name: str,
+    source: str,
+    *,
+    text_source: bool = False,
+    unreadable: list[CsvProblem] | None = None,
 ) -> RawTable:
     table = con.table(f"raw_{name}")
     row_count = int(table.count().execute())
     return RawTable(
-        name=name, table=table, source=source, row_count=row_count, text_source=text_source
+        name=name,
+        table=table,
+        source=source,
+        row_count=row_count,
+        text_source=text_source,
+        unreadable=unreadable or [],
     )
 
 

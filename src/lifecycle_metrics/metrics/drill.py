@@ -373,6 +373,16 @@ def drill(
             )
     instant = parse_instant(as_of, dataset.tz) if as_of else None
     model = Model(dataset, as_of=instant)
+    if index not in model.window.months:
+        known = (
+            f"{model.window.labels[0]} … {model.window.labels[-1]}"
+            if model.window.months
+            else "none"
+        )
+        raise UsageError(
+            f"--month {month_label(index)} is outside the data's months ({known}, as_of "
+            f"{model.as_of:%Y-%m-%d %H:%M} UTC)"
+        )
     months = list(metric.value.months_read(index))
     parts = []
     for ref in _refs(metric.value):

@@ -7,6 +7,7 @@ with its table and HTML characters escaped.
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -218,18 +219,22 @@ def customer_lines(c: dict[str, Any]) -> list[str]:
     return lines
 
 
+# Markdown's inline syntax: links and images ([x](…), ![x](…)), emphasis, code, tables,
+# strikethrough, headings. Each is escaped with a backslash, which CommonMark allows before any
+# ASCII punctuation, so a name like `[x](javascript:…)` stays text.
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]()|~!#])")
+
+
 def _md(value: Any) -> str:
-    """A data string made safe for a Markdown table cell."""
+    """A data string made safe for a Markdown table cell: no link, markup or HTML survives."""
     text = html.escape(str(value), quote=False)
-    return text.replace("|", "\\|").replace("\n", " ").replace("`", "\\`")
+    return MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\r", " ").replace("\n", " ")
 
 
 def render_markdown(report: Report) -> str:
     """The report as Markdown for a wiki."""
     out = [f"# Lifecycle report — {report.month}", ""]
-    out.append(
-        f"Dataset `{_md(report.dataset)}` · data as of {report.as_of} · time zone {report.tz}"
-    )
+    out.append(f"Dataset {_md(report.dataset)} · data as of {report.as_of} · time zone {report.tz}")
     out.append("")
     out += ["## Early warnings", ""]
     if not report.flags:
