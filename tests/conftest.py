@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import os
+import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,8 @@ from typer.testing import CliRunner
 from lifecycle_metrics.demo import DemoConfig, generate
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# Commands remember validated datasets; tests keep that memory to themselves.
+os.environ.setdefault("LIFECYCLE_CACHE_DIR", tempfile.mkdtemp(prefix="lifecycle-test-cache-"))
 
 
 def cell(value: Any) -> str:

@@ -10,20 +10,16 @@ import sys
 import tempfile
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 
 from lifecycle_metrics import __version__
 from lifecycle_metrics.console import err, out, progress
-from lifecycle_metrics.customers import CustomerView
-from lifecycle_metrics.dataset import Dataset, load
 from lifecycle_metrics.engines import Engine
 from lifecycle_metrics.errors import DataError, LifecycleError, UsageError
 from lifecycle_metrics.metrics.catalog import CATALOG
-from lifecycle_metrics.metrics.engine import COLUMNS, MetricResult, compute_result
 from lifecycle_metrics.render import (
     catalog_markdown,
     catalog_rows,
@@ -33,9 +29,15 @@ from lifecycle_metrics.render import (
     rows_to_table,
     validation_table,
 )
-from lifecycle_metrics.report.text import render_terminal
 from lifecycle_metrics.schema import TABLE_NAMES
 from lifecycle_metrics.validate.issues import Level, ValidationReport
+
+if TYPE_CHECKING:  # the heavy modules (Ibis, pandas, Altair) load only when a command runs
+    import pandas as pd
+
+    from lifecycle_metrics.customers import CustomerView
+    from lifecycle_metrics.dataset import Dataset
+    from lifecycle_metrics.metrics.engine import MetricResult
 
 app = typer.Typer(
     name="lifecycle",
@@ -152,6 +154,8 @@ def _load(
     spark_master: str | None = None,
     memory_limit: str | None = None,
 ) -> Dataset:
+    from lifecycle_metrics.dataset import load
+
     # Every table is read even when few metrics are asked for: as_of and the default months
     # come from the events of all tables (SPEC §3), so a subset must not change them.
     with progress("loading", quiet=quiet) as say:
@@ -163,6 +167,7 @@ def _load(
             engine=engine,
             spark_master=spark_master,
             memory_limit=memory_limit,
+            cache=True,
         )
     if quarantine is not None and dataset.rows_quarantined:
         err.print(
@@ -185,6 +190,8 @@ def validate(
     quiet: QuietOption = False,
 ) -> None:
     """Check a dataset against the canonical tables: every problem with file, row and column."""
+    from lifecycle_metrics.dataset import load
+
     try:
         with progress("validating", quiet=quiet) as say:
             dataset = load(
@@ -196,6 +203,7 @@ def validate(
                 engine=engine,
                 spark_master=spark_master,
                 memory_limit=memory_limit,
+                cache=True,
             )
     except LifecycleError as error:
         _fail(error)
@@ -290,6 +298,8 @@ def metrics(
     quiet: QuietOption = False,
 ) -> None:
     """Compute every metric for every month, in long form (SPEC §5)."""
+    from lifecycle_metrics.metrics.engine import compute_result
+
     try:
         dataset = _load(data, tz, quarantine, quiet, engine, spark_master, memory_limit)
         with progress("computing", quiet=quiet) as say:
@@ -310,6 +320,8 @@ def metrics(
 
 
 def _print_metrics(result: MetricResult, output_format: TableFormat, quiet: bool) -> None:
+    from lifecycle_metrics.metrics.engine import COLUMNS
+
     for missing in result.unavailable:
         err.print(f"unavailable: {missing.metric} — {missing.reason}", highlight=False)
     window = result.window
@@ -345,6 +357,7 @@ def drill(
     """List the records behind one number: the sets it counts, with the times that placed them."""
     from lifecycle_metrics.metrics.drill import RECORD_COLUMNS
     from lifecycle_metrics.metrics.drill import drill as drill_records
+    from lifecycle_metrics.metrics.engine import compute_result
 
     try:
         dataset = _load(data, tz, quarantine, quiet)
@@ -486,6 +499,7 @@ def _write_report(
     quiet: bool,
 ) -> None:
     from lifecycle_metrics.report import build_report, render
+    from lifecycle_metrics.report.text import render_terminal
 
     with progress("building the report", quiet=quiet) as say:
         built = build_report(dataset, month=month, as_of=as_of, targets=goals, progress=say)  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ import ibis
 import ibis.expr.types as ir
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
+from lifecycle_metrics import validated
 from lifecycle_metrics.engines import (
     CATALOG_PREFIX,
     Engine,
@@ -32,7 +33,7 @@ from lifecycle_metrics.engines import (
 from lifecycle_metrics.errors import DataError, UsageError
 from lifecycle_metrics.io.export import write_csv, write_unreadable
 from lifecycle_metrics.io.outputs import prepare_quarantine, record_quarantine
-from lifecycle_metrics.io.readers import ROW, RawTable, read_raw_tables
+from lifecycle_metrics.io.readers import ROW, RawTable, folder_tables, read_raw_tables
 from lifecycle_metrics.periods import FIRST_YEAR, LAST_YEAR, ReportZone, local_segments, zone
 from lifecycle_metrics.schema import CURRENCY_TABLES, TABLE_NAMES, TABLES_BY_NAME, ColumnType
 from lifecycle_metrics.validate.checks import VALUE_PREFIX, CheckedTable, RowRule, check_table
@@ -270,6 +271,37 @@ def _unreadable_rule(raw: RawTable) -> RuleCount:
     )
 
 
+@dataclass
+class _Remembered:
+    root: Path
+    files: dict[str, Path]
+    found: validated.Fingerprint
+    stored: validated.Stored | None
+
+
+def _remembered(
+    data: str | Path, tz: str, tables: frozenset[str] | None, say: Progress
+) -> _Remembered | None:
+    """The cache entry a local dataset folder would have, and what it holds, if anything."""
+    root = validated.cache_root()
+    text = str(data)
+    if root is None or ("://" in text and not text.lower().startswith("file://")):
+        return None
+    folder = Path(text.removeprefix("file://")).expanduser()
+    if not folder.is_dir():
+        return None
+    every, ignored = folder_tables(folder)
+    files = {name: path for name, path in every.items() if tables is None or name in tables}
+    if not files:
+        return None
+    say("fingerprinting the files")
+    found = validated.fingerprint(folder, files, ignored, tz)
+    stored = validated.find(root, found)
+    if stored is not None:
+        say("unchanged since validated: checks skipped")
+    return _Remembered(root=root, files=files, found=found, stored=stored)
+
+
 def load(
     data: str | Path,
     *,
@@ -282,17 +314,35 @@ def load(
     tables: frozenset[str] | None = None,
     engine: Engine | str = Engine.duckdb,
     spark_master: str | None = None,
+    cache: bool = False,
 ) -> Dataset:
     """Read, type and check a dataset; raise DataError on any invalid row unless quarantining.
 
     With `strict=False` the dataset is returned even when invalid (for `lifecycle validate`).
     `tables` limits reading and checking to those tables (what a computation reads).
+    With `cache`, a local folder whose bytes were validated before is not checked again
+    (see `validated`), and one that validates is remembered.
     """
     zone(tz)  # a bad zone is a usage error before anything is read
     say = progress or (lambda _message: None)
     engine = Engine(engine)
     if quarantine is not None:
         quarantine = prepare_quarantine(quarantine, data)
+    remembered = _remembered(data, tz, tables, say) if cache and engine is Engine.duckdb else None
+    if remembered is not None and remembered.stored is not None:
+        con = connect(memory_limit)
+        names = sorted(remembered.files)
+        if quarantine is not None:
+            record_quarantine(quarantine, [])  # valid: nothing to set aside
+        return Dataset(
+            con=con,
+            tables=validated.attach(con, remembered.stored, names),
+            tz=tz,
+            zone=ReportZone(tz, remembered.stored.years),
+            report=remembered.stored.report,
+            source=safe_url(str(data)),
+            quarantine_dir=quarantine,
+        )
     if engine is Engine.postgres:
         con = connect_postgres(str(data))
     elif engine is Engine.pyspark:
@@ -414,6 +464,11 @@ def load(
         source=safe_url(str(data)),
         quarantine_dir=quarantine,
     )
+    if remembered is not None:
+        say("remembering the validated tables")
+        validated.store(
+            remembered.root, remembered.found, con, clean, report, report_zone.years
+        )
     if report.errors and strict and quarantine is None:
         where = sorted({Path(report.tables[rule.table].source).name for rule in report.errors})
         raise DataError(

@@ -14,10 +14,10 @@ import tempfile
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import ibis
-import ibis.expr.types as ir
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 from lifecycle_metrics.errors import DataError, UsageError
 from lifecycle_metrics.schema import TABLE_NAMES
@@ -60,6 +60,8 @@ def connect_postgres(url: str) -> Any:
             f"--engine postgres needs DATA to be a postgres:// URL, not {safe_url(url)!r}"
         )
     try:
+        import ibis
+
         con = ibis.connect(url)
         con.raw_sql("SET TIME ZONE 'UTC'")  # naive timestamps are UTC in every engine
     except Exception as error:  # any driver error; shown without credentials
@@ -69,6 +71,8 @@ def connect_postgres(url: str) -> Any:
 
 def postgres_tables(con: Any, only: frozenset[str]) -> tuple[dict[str, ir.Table], list[str]]:
     """The canonical tables of the connection's schema (names from the catalog only)."""
+    import ibis
+
     names = con.list_tables()
     found = {name.lower(): name for name in names if name.lower() in only}
     ignored = [name for name in names if name.lower() not in TABLE_NAMES]
@@ -128,6 +132,8 @@ def spark_session(master: str | None = None) -> Any:
 
 def connect_spark(master: str | None = None) -> Any:
     """An Ibis connection on the Spark session."""
+    import ibis
+
     return ibis.pyspark.connect(spark_session(master))
 
 

@@ -1,5 +1,4 @@
-"""Readers: turn a dataset folder, a DuckDB file or a connection URL into raw tables."""
+"""Reading and writing canonical tables: readers, the CSV reader, exports, where commands write.
 
-from lifecycle_metrics.io.readers import RawTable, read_raw_tables
-
-__all__ = ["RawTable", "read_raw_tables"]
+Nothing is imported here, so that light modules (`io.cells`, `io.outputs`) load without Ibis.
+"""

@@ -118,8 +118,10 @@ def _read_csv(con: DuckDBBackend, path: Path, target: str) -> list[CsvProblem]:
             )
         except duckdb.OutOfMemoryException:
             raise
-        except duckdb.Error:
-            pass  # read again below, where the csv module names what is wrong
+        except (duckdb.Error, UnicodeDecodeError):
+            # read again below, where the csv module names what is wrong (DuckDB's own message
+            # about an over-long line can cut a character in two, hence UnicodeDecodeError)
+            pass
         else:
             # rowid follows insertion order, which follows the file; +2 skips the header row.
             _lowercase_columns(con, _quote(staging), target, str(path), "rowid + 2")
@@ -163,7 +165,8 @@ def _read_parquet(con: DuckDBBackend, path: Path, target: str) -> None:
         raise DataError(f"{path}: cannot be read as Parquet: {first_line}") from None
 
 
-def _folder_tables(folder: Path) -> tuple[dict[str, Path], list[str]]:
+def folder_tables(folder: Path) -> tuple[dict[str, Path], list[str]]:
+    """The canonical table files of a folder (table → path), and the other files' names."""
     found: dict[str, Path] = {}
     ignored: list[str] = []
     for path in sorted(folder.iterdir()):
@@ -185,7 +188,7 @@ def _folder_tables(folder: Path) -> tuple[dict[str, Path], list[str]]:
 def _land_folder(
     con: DuckDBBackend, folder: Path, progress: Progress, only: frozenset[str]
 ) -> RawSource:
-    every, ignored = _folder_tables(folder)
+    every, ignored = folder_tables(folder)
     paths = {name: path for name, path in every.items() if name in only}
     skipped = sorted(set(every) - set(paths))
     unreadable: dict[str, list[CsvProblem]] = {}
