@@ -56,8 +56,12 @@ def test_out_of_memory_under_a_small_budget_is_not_called_invalid_data(
     assert "Traceback" not in done.stderr and "invalid" not in done.stderr
 
 
-def test_sigterm_ends_the_run_and_removes_the_spill_folder(
-    demo_folder: Path, tmp_path: Path
+@pytest.mark.parametrize(
+    ("stop", "code"),
+    [(signal.SIGTERM, entry.TERMINATED), (signal.SIGINT, entry.INTERRUPTED)],
+)
+def test_a_signal_mid_run_ends_it_in_one_line_and_removes_the_spill_folder(
+    demo_folder: Path, tmp_path: Path, stop: signal.Signals, code: int
 ) -> None:
     spill_parent = tmp_path / "tmp"
     spill_parent.mkdir()
@@ -66,15 +70,16 @@ def test_sigterm_ends_the_run_and_removes_the_spill_folder(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "TMPDIR": str(spill_parent)},
+        env={**os.environ, "TMPDIR": str(spill_parent), "LIFECYCLE_CACHE_DIR": "off"},
     )
     deadline = time.monotonic() + 120
     while not any(spill_parent.glob("lifecycle-spill-*")) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert any(spill_parent.glob("lifecycle-spill-*")), "the run never started"
-    process.send_signal(signal.SIGTERM)
+    time.sleep(1.0)  # well into reading and checking: inside DuckDB's queries
+    process.send_signal(stop)
     _, stderr = process.communicate(timeout=120)
-    assert process.returncode == entry.TERMINATED, stderr
+    assert process.returncode == code, stderr
     assert "Traceback" not in stderr
     assert not any(spill_parent.glob("lifecycle-spill-*"))
 

@@ -128,3 +128,26 @@ def test_a_quarantine_folder_of_a_remembered_dataset_is_still_cleared(
     steps, _ = _steps(data, quarantine=bad)
     assert "unchanged since validated: checks skipped" in steps
     assert not (bad / "contacts.csv").exists()
+
+
+def test_a_cache_that_cannot_be_written_never_fails_the_run(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    monkeypatch.setenv("LIFECYCLE_CACHE_DIR", str(blocker / "cache"))  # cannot be a folder
+    for _ in range(2):
+        steps, dataset = _steps(data)
+        assert any(step.startswith("checking") for step in steps)
+        assert dataset.report.tables["contacts"].rows_used == 2  # type: ignore[attr-defined]
+
+
+def test_a_damaged_entry_is_dropped_and_the_data_checked_again(cache: Path, data: Path) -> None:
+    _steps(data)
+    (database,) = cache.glob("*/clean.duckdb")
+    database.write_bytes(b"not a database")
+    steps, dataset = _steps(data)
+    assert any(step.startswith("checking") for step in steps)
+    assert _rows(dataset)  # computed from the files, not from the damaged entry
+    steps, _ = _steps(data)
+    assert "unchanged since validated: checks skipped" in steps  # kept anew

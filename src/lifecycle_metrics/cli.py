@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from lifecycle_metrics import __version__
 from lifecycle_metrics.console import err, out, progress
@@ -134,7 +135,7 @@ MemoryOption = Annotated[
 
 
 def _fail(error: LifecycleError) -> None:
-    err.print(f"[bold red]Error:[/bold red] {error}", highlight=False)
+    err.print(Text.assemble(("Error:", "bold red"), f" {error}"), highlight=False)
     if isinstance(error, DataError) and error.issues:
         shown: dict[tuple[str, str, str | None], int] = {}
         for issue in error.issues:

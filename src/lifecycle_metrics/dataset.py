@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 import ibis.expr.types as ir
 from ibis.backends.duckdb import Backend as DuckDBBackend
@@ -32,7 +33,11 @@ from lifecycle_metrics.engines import (
 )
 from lifecycle_metrics.errors import DataError, UsageError
 from lifecycle_metrics.io.export import write_csv, write_unreadable
-from lifecycle_metrics.io.outputs import prepare_quarantine, record_quarantine
+from lifecycle_metrics.io.outputs import (
+    plan_quarantine_file,
+    prepare_quarantine,
+    record_quarantine,
+)
 from lifecycle_metrics.io.readers import ROW, RawTable, folder_tables, read_raw_tables
 from lifecycle_metrics.periods import FIRST_YEAR, LAST_YEAR, ReportZone, local_segments, zone
 from lifecycle_metrics.schema import CURRENCY_TABLES, TABLE_NAMES, TABLES_BY_NAME, ColumnType
@@ -110,7 +115,7 @@ def connect(memory_limit: str | None = None) -> DuckDBBackend:
     con.raw_sql(f"SET memory_limit = '{int(budget * DUCKDB_SHARE) // 2**20}MiB'")
     spill = tempfile.mkdtemp(prefix="lifecycle-spill-")
     atexit.register(shutil.rmtree, spill, True)
-    con.raw_sql(f"SET temp_directory = '{spill}'")
+    con.raw_sql("SET temp_directory = '" + spill.replace("'", "''") + "'")
     threads = os.environ.get("LIFECYCLE_THREADS")
     if threads:
         con.raw_sql(f"SET threads = {int(threads)}")
@@ -331,18 +336,22 @@ def load(
     remembered = _remembered(data, tz, tables, say) if cache and engine is Engine.duckdb else None
     if remembered is not None and remembered.stored is not None:
         con = connect(memory_limit)
-        names = sorted(remembered.files)
-        if quarantine is not None:
-            record_quarantine(quarantine, [])  # valid: nothing to set aside
-        return Dataset(
-            con=con,
-            tables=validated.attach(con, remembered.stored, names),
-            tz=tz,
-            zone=ReportZone(tz, remembered.stored.years),
-            report=remembered.stored.report,
-            source=safe_url(str(data)),
-            quarantine_dir=quarantine,
-        )
+        try:
+            remembered_tables = validated.attach(con, remembered.stored, sorted(remembered.files))
+        except duckdb.Error:  # removed half-way, or written by another DuckDB: check again
+            validated.forget(remembered.stored)
+        else:
+            if quarantine is not None:
+                record_quarantine(quarantine, [])  # valid: nothing to set aside
+            return Dataset(
+                con=con,
+                tables=remembered_tables,
+                tz=tz,
+                zone=ReportZone(tz, remembered.stored.years),
+                report=remembered.stored.report,
+                source=safe_url(str(data)),
+                quarantine_dir=quarantine,
+            )
     if engine is Engine.postgres:
         con = connect_postgres(str(data))
     elif engine is Engine.pyspark:
@@ -412,6 +421,7 @@ def load(
             assert staged is not None
             bad_rows = checked.with_raw(staged.select(staged[ROW], reason=checked.reasons(staged)))
             keep = [column for column in raw.table.columns if column != ROW]
+            plan_quarantine_file(quarantine, f"{name}.csv")
             write_csv(
                 bad_rows.select(
                     row=bad_rows[ROW], **{c: bad_rows[c] for c in keep}, reason=bad_rows.reason
@@ -420,6 +430,7 @@ def load(
             )
             set_aside.append(f"{name}.csv")
         if raw.unreadable and quarantine is not None:
+            plan_quarantine_file(quarantine, f"{name}.unreadable.csv")
             write_unreadable(raw.unreadable, quarantine / f"{name}.unreadable.csv")
             set_aside.append(f"{name}.unreadable.csv")
     if quarantine is not None:
@@ -464,11 +475,9 @@ def load(
         source=safe_url(str(data)),
         quarantine_dir=quarantine,
     )
-    if remembered is not None:
+    if remembered is not None and not report.errors:
         say("remembering the validated tables")
-        validated.store(
-            remembered.root, remembered.found, con, clean, report, report_zone.years
-        )
+        validated.store(remembered.root, remembered.found, con, clean, report, report_zone.years)
     if report.errors and strict and quarantine is None:
         where = sorted({Path(report.tables[rule.table].source).name for rule in report.errors})
         raise DataError(

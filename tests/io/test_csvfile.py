@@ -165,6 +165,8 @@ def _csv_module(data: bytes) -> tuple[list[list[str]], int]:
             continue
         if not record:
             continue
+        if len(record) > len(HEADER) and not any(record[len(HEADER) :]):
+            record = record[: len(HEADER)]  # empty padding fields are dropped
         if len(record) != len(HEADER) or any(
             "\udc80" <= ch <= "\udcff" for f in record for ch in f
         ):
@@ -268,4 +270,18 @@ def test_the_fast_path_is_only_taken_for_files_it_reads_as_python_does(tmp_path:
         (b'a,b\n1,"x" \n', False),
     ]:
         path.write_bytes(data)
-        assert is_plain(path) is plain, data
+        assert is_plain(path, 2) is plain, data
+    path.write_bytes(b"a\n1\n2\n\n")  # one column: DuckDB reads a blank line as a record
+    assert is_plain(path, 1) is False
+
+
+def test_empty_fields_padding_a_row_are_dropped_and_filled_ones_are_not(tmp_path: Path) -> None:
+    for blank in (b"", b"\n"):  # the fast path, and the csv module's (a blank line inside)
+        got, unreadable = _read(
+            tmp_path,
+            b"contact_id,created_at,note\nc1,2024-01-01,a,,\n" + blank + b"c2,2024-01-02,b,x\n",
+        )
+        assert [(r["contact_id"], r["note"]) for r in got] == [("c1", "a")]
+        assert [(p.row, p.reason[:30]) for p in unreadable] == [
+            (3 + len(blank), "4 field(s) where the header ha")
+        ]

@@ -64,6 +64,52 @@ def test_a_reused_quarantine_folder_holds_this_runs_files_only(
     assert sorted(p.name for p in bad.iterdir()) == [".lifecycle-quarantine.json", "notes.txt"]
 
 
+def test_a_quarantine_file_edited_by_the_user_is_never_deleted(
+    runner: CliRunner, dataset: Path, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad"
+    assert (
+        runner.invoke(app, ["validate", str(dataset), "--quarantine", str(bad), "-q"]).exit_code
+        == 0
+    )
+    with (bad / "contacts.csv").open("a") as handle:
+        handle.write("my fix in progress\n")
+    edited = (bad / "contacts.csv").read_text()
+    again = runner.invoke(app, ["validate", str(dataset), "--quarantine", str(bad), "-q"])
+    assert again.exit_code == 2
+    assert "contacts.csv was changed after the last run wrote it" in again.output
+    assert (bad / "contacts.csv").read_text() == edited
+
+
+def test_a_table_file_the_last_run_did_not_write_is_not_overwritten(
+    runner: CliRunner, dataset: Path, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad"
+    assert (
+        runner.invoke(app, ["validate", str(dataset), "--quarantine", str(bad), "-q"]).exit_code
+        == 0
+    )
+    (bad / "deals.csv").write_text("deal_id\nd1\n")  # dropped in by hand
+    again = runner.invoke(app, ["validate", str(dataset), "--quarantine", str(bad), "-q"])
+    assert again.exit_code == 2
+    assert "deals.csv, which the last run did not write" in again.output
+    assert (bad / "deals.csv").read_text() == "deal_id\nd1\n"
+
+
+def test_files_a_stopped_run_planned_are_still_removed(
+    runner: CliRunner, dataset: Path, tmp_path: Path
+) -> None:
+    from lifecycle_metrics.io.outputs import plan_quarantine_file, prepare_quarantine
+
+    bad = prepare_quarantine(tmp_path / "bad", dataset)
+    plan_quarantine_file(bad, "stage_changes.csv")  # the run stopped while writing it
+    (bad / "stage_changes.csv").write_text("row,contact_id\n2,c")
+    result = runner.invoke(app, ["validate", str(dataset), "--quarantine", str(bad), "-q"])
+    assert result.exit_code == 0, result.output
+    assert not (bad / "stage_changes.csv").exists()
+    assert (bad / "contacts.csv").exists()
+
+
 @pytest.mark.parametrize("where", ["file", "under_file"])
 def test_a_quarantine_path_that_cannot_be_a_folder_is_a_usage_error(
     runner: CliRunner, dataset: Path, tmp_path: Path, where: str
@@ -132,7 +178,9 @@ def test_every_number_our_writers_print_is_left_a_number(text: str) -> None:
     assert float(text) == float(text) or text.lower().endswith("nan")
 
 
-@pytest.mark.parametrize("risky", ["=1+2", "-1+cmd", "+A1", "@SUM(A1)", "-e5", "\t=x", "-1e5x"])
+@pytest.mark.parametrize(
+    "risky", ["=1+2", "-1+cmd", "+A1", "@SUM(A1)", "-e5", "\t=x", "-1e5x", "-1\n", "-inf\n=1"]
+)
 def test_formulas_are_neutralised(risky: str) -> None:
     assert safe_cell(risky) == "'" + risky
 

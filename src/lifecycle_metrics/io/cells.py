@@ -18,6 +18,7 @@ _PLAIN_NUMBER = re.compile(PLAIN_NUMBER)
 
 def safe_cell(text: str) -> str:
     """A CSV cell a spreadsheet will not run as a formula."""
-    if _FORMULA_START.match(text) and not _PLAIN_NUMBER.match(text):
+    # fullmatch: Python's `$` would also match before a final newline, RE2's (DuckDB) does not
+    if _FORMULA_START.match(text) and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text

@@ -20,7 +20,7 @@ import codecs
 import csv
 import mmap
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,13 +69,7 @@ class CsvProblem:
         return text
 
 
-@dataclass
-class CsvRecords:
-    """The readable records of a CSV file as text columns, with the row each came from."""
-
-    header: list[str]
-    table: pa.Table  # header columns (string) plus `_file_row`
-    problems: list[CsvProblem]
+Emit = Callable[[pa.RecordBatch], None]
 
 
 def read_header(path: Path) -> list[str]:
@@ -95,19 +89,21 @@ def read_header(path: Path) -> list[str]:
     return header
 
 
-def is_plain(path: Path) -> bool:
+def is_plain(path: Path, columns: int) -> bool:
     """True when DuckDB's strict reader is known to read `path` as the csv module does.
 
     Mixed line endings and bad bytes need no scan: DuckDB refuses those files, and they are
-    then read by the csv module.
+    then read by the csv module. In a one-column file DuckDB reads a blank line as an empty
+    record, so there even trailing blank lines send the file to the csv module.
     """
     with path.open("rb") as handle:
         if handle.seek(0, 2) == 0:
             return True
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
             end = len(data)
-            while end > 0 and data[end - 1] in b"\r\n":  # blank lines at the very end are harmless
-                end -= 1
+            if columns > 1:
+                while end > 0 and data[end - 1] in b"\r\n":  # trailing blank lines are harmless
+                    end -= 1
             return all(data.find(pair, 0, end) == -1 for pair in NOT_PLAIN)
 
 
@@ -149,15 +145,22 @@ def _record_text(lines: list[str]) -> str:
     return text[:-1] if text.endswith(("\n", "\r")) else text
 
 
-def read_records(path: Path, columns: int) -> CsvRecords:
-    """Every record of `path` through the csv module: readable ones as text, the rest named."""
+def read_records(path: Path, header: list[str], emit: Emit, row_column: str) -> list[CsvProblem]:
+    """Read `path` through the csv module: readable records go to `emit` in batches of text
+    columns (plus `row_column`, the spreadsheet row), the others come back as problems.
+
+    Batches are handed on as they fill, so a large file never sits whole in Python's memory.
+    Extra fields that are empty (`a,b,,` under a two-column header, as spreadsheets pad rows)
+    are dropped, as DuckDB does; extra fields holding anything are a problem.
+    """
+    columns = len(header)
     check_bytes = not _is_utf8(path)
     problems: list[CsvProblem] = []
-    names: list[str] = []
-    batches: list[pa.RecordBatch] = []
     pending: list[list[str]] = []
     rows: list[int] = []
     lines: list[str] = []
+    names = [*header, row_column]
+    emitted = False
 
     def feed(handle: Iterator[str]) -> Iterator[str]:
         for line in handle:
@@ -165,21 +168,24 @@ def read_records(path: Path, columns: int) -> CsvRecords:
             yield line
 
     def flush() -> None:
-        if not pending:
+        nonlocal emitted
+        if not pending and emitted:
             return
+        values = list(zip(*pending, strict=True)) if pending else [()] * columns
         # empty fields are NULL, as DuckDB's reader gives them
         arrays = [
             pc.if_else(pc.equal(column, ""), None, column)
-            for column in (pa.array(values, pa.string()) for values in zip(*pending, strict=True))
+            for column in (pa.array(list(v), pa.string()) for v in values)
         ]
         arrays.append(pa.array(rows, pa.int64()))
-        batches.append(pa.RecordBatch.from_arrays(arrays, names=[*names, "_file_row"]))
+        emit(pa.RecordBatch.from_arrays(arrays, names=names))
+        emitted = True
         pending.clear()
         rows.clear()
 
     with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
         reader = csv.reader(feed(handle), dialect=CsvDialect)
-        names = next(reader)
+        next(reader)  # the header, read by `read_header`
         lines.clear()
         row = 1
         while True:
@@ -200,6 +206,8 @@ def read_records(path: Path, columns: int) -> CsvRecords:
             lines.clear()
             if not record:
                 continue  # a blank line: a row in a spreadsheet, not a record
+            if len(record) > columns and not any(record[columns:]):
+                record = record[:columns]
             byte = _bad_byte(text) if check_bytes else None
             if byte is not None:
                 reason = f"byte {byte} is not UTF-8 — save the file as UTF-8 CSV"
@@ -216,7 +224,4 @@ def read_records(path: Path, columns: int) -> CsvRecords:
                 if len(pending) >= BATCH_RECORDS:
                     flush()
     flush()
-    schema = pa.schema([*((n, pa.string()) for n in names), ("_file_row", pa.int64())])
-    return CsvRecords(
-        header=names, table=pa.Table.from_batches(batches, schema=schema), problems=problems
-    )
+    return problems

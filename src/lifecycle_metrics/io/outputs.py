@@ -84,8 +84,7 @@ def prepare_quarantine(folder: Path, data: str | Path) -> Path:
     """A quarantine folder ready for this run: checked, created, last run's files removed."""
     refuse_input(folder, data, "--quarantine")
     path = folder.expanduser()
-    marker = path / QUARANTINE_MARKER
-    if path.is_dir() and not marker.exists() and table_files(path):
+    if path.is_dir() and not (path / QUARANTINE_MARKER).exists() and table_files(path):
         names = ", ".join(child.name for child in table_files(path)[:4])
         raise UsageError(
             f"--quarantine {folder}: holds canonical tables ({names}) that this product did "
@@ -93,31 +92,72 @@ def prepare_quarantine(folder: Path, data: str | Path) -> Path:
         )
     path = usable_folder(folder, "--quarantine")
     clear_quarantine(path)
+    left = table_files(path)
+    if left:  # table files the last run did not write: not ours to overwrite
+        names = ", ".join(child.name for child in left[:4])
+        raise UsageError(
+            f"--quarantine {folder}: holds {names}, which the last run did not write; move "
+            "them away or give another folder"
+        )
+    _write_marker(path, {})
     return path
 
 
+def _stat(path: Path) -> list[int]:
+    found = path.stat()
+    return [found.st_size, found.st_mtime_ns, found.st_ino]
+
+
+def _read_marker(path: Path) -> dict[str, list[int] | None]:
+    try:
+        saved = json.loads((path / QUARANTINE_MARKER).read_text(encoding="utf-8"))
+        files = saved["files"]
+        return {str(name): files[name] for name in files}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def _write_marker(path: Path, files: dict[str, list[int] | None]) -> None:
+    # written whole and then renamed, so a run stopped half-way leaves a marker that is whole
+    marker = path / QUARANTINE_MARKER
+    partial = marker.with_name(marker.name + ".partial")
+    partial.write_text(
+        json.dumps({"written_by": "lifecycle", "files": files}, indent=1, sort_keys=True) + "\n",
+        encoding="utf-8",
+    )
+    os.replace(partial, marker)
+
+
 def clear_quarantine(path: Path) -> None:
-    """Remove the files a previous run listed in the marker; keep anything else."""
+    """Remove the files a previous run listed in the marker, if nobody changed them since."""
     marker = path / QUARANTINE_MARKER
     if not marker.exists():
         return
-    try:
-        written = json.loads(marker.read_text(encoding="utf-8")).get("files", [])
-    except (OSError, ValueError, AttributeError):
-        written = []
-    for name in written:
-        child = path / Path(str(name)).name  # only files directly in the folder
-        if child.is_file():
-            child.unlink()
+    written = _read_marker(path)
+    for name, stats in written.items():
+        child = path / Path(name).name  # only files directly in the folder
+        if not child.is_file():
+            continue
+        if stats is not None and _stat(child) != stats:
+            raise UsageError(
+                f"--quarantine {path}: {child.name} was changed after the last run wrote it; "
+                "move it away (or give another folder) so that your edits are not lost"
+            )
+        child.unlink()
     marker.unlink()
 
 
-def record_quarantine(path: Path, files: list[str]) -> None:
-    """List this run's files in the marker, so the next run can remove exactly them."""
-    (path / QUARANTINE_MARKER).write_text(
-        json.dumps({"written_by": "lifecycle", "files": sorted(files)}, indent=1) + "\n",
-        encoding="utf-8",
-    )
+def plan_quarantine_file(path: Path, name: str) -> None:
+    """Note in the marker, before writing it, that this run writes `name` (a stop half-way
+    then still leaves it listed, so the next run removes it)."""
+    files = _read_marker(path)
+    files[name] = None
+    _write_marker(path, files)
+
+
+def record_quarantine(path: Path, names: list[str]) -> None:
+    """List this run's files with their size and time, so the next run removes exactly them."""
+    _write_marker(path, {name: _stat(path / name) for name in sorted(names)})
 
 
 def prepare_dataset_folder(folder: Path, *, replace: bool, option: str = "OUT") -> Path:

@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
 from lifecycle_metrics.engines import (
@@ -31,7 +32,7 @@ from lifecycle_metrics.io.csvfile import CsvProblem, is_plain, read_header, read
 from lifecycle_metrics.schema import TABLE_NAMES
 
 ROW = "_row"
-FILE_ROW = "_file_row"
+FILE_ROW = "_lifecycle_file_row"  # internal: the row a CSV record came from
 FILE_SUFFIXES = (".csv", ".parquet")
 DATABASE_SUFFIXES = (".duckdb", ".ddb", ".db")
 URL_PATTERN = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
@@ -103,7 +104,9 @@ def _read_csv(con: DuckDBBackend, path: Path, target: str) -> list[CsvProblem]:
     staging = f"_csv_{target}"
     header = read_header(path)
     _refuse_duplicate_columns(str(path), header)
-    if is_plain(path):
+    if FILE_ROW in (name.strip().lower() for name in header):
+        raise DataError(f"{path}: a column may not be called {FILE_ROW!r} (reserved)")
+    if is_plain(path, len(header)):
         # Columns are named from our own reading of the header and the dialect is fixed, so
         # DuckDB's sniffer never guesses; a row with too many or too few fields is an error.
         columns = "{" + ", ".join(f"{_literal(name)}: 'VARCHAR'" for name in header) + "}"
@@ -116,8 +119,8 @@ def _read_csv(con: DuckDBBackend, path: Path, target: str) -> list[CsvProblem]:
                 f"CREATE OR REPLACE TEMP TABLE {_quote(staging)} AS "
                 f"SELECT * FROM read_csv({_literal(str(path))}, {options})"
             )
-        except duckdb.OutOfMemoryException:
-            raise
+        except (duckdb.OutOfMemoryException, duckdb.InterruptException):
+            raise  # not a property of the file
         except (duckdb.Error, UnicodeDecodeError):
             # read again below, where the csv module names what is wrong (DuckDB's own message
             # about an over-long line can cut a character in two, hence UnicodeDecodeError)
@@ -126,19 +129,29 @@ def _read_csv(con: DuckDBBackend, path: Path, target: str) -> list[CsvProblem]:
             # rowid follows insertion order, which follows the file; +2 skips the header row.
             _lowercase_columns(con, _quote(staging), target, str(path), "rowid + 2")
             return []
-    records = read_records(path, len(header))
     arrow = f"{staging}_arrow"
-    con.con.register(arrow, records.table)
-    try:
-        con.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {_quote(staging)} AS SELECT * FROM {_quote(arrow)}"
-        )
-    finally:
-        con.con.unregister(arrow)
+    created = False
+
+    def land(batch: pa.RecordBatch) -> None:
+        nonlocal created
+        con.con.register(arrow, batch)
+        try:
+            if created:
+                con.con.execute(f"INSERT INTO {_quote(staging)} SELECT * FROM {_quote(arrow)}")
+            else:
+                con.con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE {_quote(staging)} AS "
+                    f"SELECT * FROM {_quote(arrow)}"
+                )
+                created = True
+        finally:
+            con.con.unregister(arrow)
+
+    problems = read_records(path, header, land, FILE_ROW)
     _lowercase_columns(
         con, _quote(staging), target, str(path), _quote(FILE_ROW), exclude=(FILE_ROW,)
     )
-    return records.problems
+    return problems
 
 
 def _refuse_duplicate_columns(source: str, columns: list[str]) -> None:
@@ -158,8 +171,8 @@ def _read_parquet(con: DuckDBBackend, path: Path, target: str) -> None:
         _lowercase_columns(
             con, relation, target, str(path), "file_row_number + 1", exclude=("file_row_number",)
         )
-    except duckdb.OutOfMemoryException:
-        raise  # valid data, too small a budget: not a data error
+    except (duckdb.OutOfMemoryException, duckdb.InterruptException):
+        raise  # valid data, too small a budget or a stop: not a data error
     except duckdb.Error as error:
         first_line = str(error).strip().splitlines()[0]
         raise DataError(f"{path}: cannot be read as Parquet: {first_line}") from None
@@ -238,6 +251,8 @@ def _land_duckdb_file(
     progress(f"attaching {path.name}")
     try:
         con.con.execute(f"ATTACH {_literal(str(path))} AS source_db (READ_ONLY)")
+    except (duckdb.OutOfMemoryException, duckdb.InterruptException):
+        raise
     except duckdb.Error as error:
         first_line = str(error).strip().splitlines()[0]
         raise DataError(f"{path}: cannot be opened as a DuckDB database: {first_line}") from None

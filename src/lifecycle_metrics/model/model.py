@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -61,18 +62,36 @@ def _label(value: ir.Value) -> ir.StringValue:
     return value.cast("string").fill_null(UNKNOWN)  # type: ignore[return-value]
 
 
-def _event_times(tables: dict[str, ir.Table]) -> list[ir.Value]:
-    """Every event timestamp column of SPEC §3's as_of list, as expressions."""
-    columns: list[ir.Value] = []
+def _event_times(tables: dict[str, ir.Table]) -> list[tuple[ir.Table, ir.Value]]:
+    """Every event timestamp column of SPEC §3's as_of list, with the table it is read from."""
+    columns: list[tuple[ir.Table, ir.Value]] = []
     for name, table in tables.items():
         for column in TABLES_BY_NAME[name].event_columns:
-            columns.append(table[column])
+            columns.append((table, table[column]))
     if "deals" in tables:
         deals = tables["deals"]
-        columns.append(
-            ibis.ifelse(deals.status.isin(("won", "lost")), deals.closed_at, ibis.null("timestamp"))
+        closed = ibis.ifelse(
+            deals.status.isin(("won", "lost")), deals.closed_at, ibis.null("timestamp")
         )
+        columns.append((deals, closed))
     return columns
+
+
+def _event_span(tables: dict[str, ir.Table]) -> tuple[Any, Any]:
+    """(earliest, latest) event timestamp over every event column, in one query."""
+    parts = [
+        table.aggregate(lo=column.cast("timestamp").min(), hi=column.cast("timestamp").max())
+        for table, column in _event_times(tables)
+    ]
+    if not parts:
+        return None, None
+    spans = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+    row = spans.aggregate(lo=spans.lo.min(), hi=spans.hi.max()).to_pyarrow().to_pylist()[0]
+    return row["lo"], row["hi"]
+
+
+def _present(value: Any) -> bool:
+    return value is not None and not isinstance(value, float) and str(value) != "NaT"
 
 
 class Model:
@@ -121,23 +140,15 @@ class Model:
 
     @staticmethod
     def _latest_event(tables: dict[str, ir.Table]) -> datetime:
-        latest: list[datetime] = []
-        for column in _event_times(tables):
-            value = column.max().execute()
-            if value is not None and not (isinstance(value, float)) and str(value) != "NaT":
-                latest.append(_as_datetime(value))
-        if not latest:
+        latest = _event_span(tables)[1]
+        if not _present(latest):
             raise DataError("the dataset has no event timestamp to take as_of from; give --as-of")
-        return max(latest)
+        return _as_datetime(latest)
 
     @staticmethod
     def _earliest_event(tables: dict[str, ir.Table]) -> datetime | None:
-        earliest: list[datetime] = []
-        for column in _event_times(tables):
-            value = column.min().execute()
-            if value is not None and str(value) != "NaT":
-                earliest.append(_as_datetime(value))
-        return min(earliest) if earliest else None
+        earliest = _event_span(tables)[0]
+        return _as_datetime(earliest) if _present(earliest) else None
 
     @staticmethod
     def _up_to(tables: dict[str, ir.Table], as_of: datetime) -> dict[str, ir.Table]:
