@@ -39,8 +39,13 @@ class Written:
     rows: list[int]  # the spreadsheet row of each record (the header is row 1)
 
 
-def _field(text: str, quote_all: bool) -> str:
-    if quote_all or any(c in text for c in ',"\r\n') or text[:1] == " " or text[-1:] == " ":
+def _field(text: str, quote_all: bool, bare: bool) -> str:
+    """`text` as a CSV field; `bare` leaves quotes and spaces inside unquoted fields as they are
+    (the csv module reads `x"y` and ` y` literally), quoting only what must be quoted."""
+    must = any(c in text for c in ",\r\n") or text[:1] == '"'
+    if bare and not quote_all and not must:
+        return text
+    if quote_all or must or '"' in text or text[:1] == " " or text[-1:] == " ":
         return '"' + text.replace('"', '""') + '"'
     return text
 
@@ -56,6 +61,8 @@ def csv_files(draw: st.DrawFn) -> Written:
     if count and draw(st.booleans()):
         records[0][2] = draw(st.sampled_from(["x" * 70_000, "é" * 3_000_000]))  # long fields
     quote_all = draw(st.booleans())
+    bare = draw(st.booleans())
+    padding = "," * draw(st.sampled_from([0, 0, 1, 2]))  # spreadsheets pad rows with empties
     bom = draw(st.booleans())
 
     def ending() -> str:
@@ -73,7 +80,7 @@ def csv_files(draw: st.DrawFn) -> Written:
             row += 1
         row += 1
         rows.append(row)
-        text += ",".join(_field(v, quote_all) for v in record)
+        text += ",".join(_field(v, quote_all, bare) for v in record) + padding
         if index < len(records) - 1 or draw(st.booleans()):
             text += ending()
     if draw(st.booleans()):
