@@ -19,6 +19,12 @@ from lifecycle_metrics.io.export import write_csv
 CONTACTS = "contact_id,created_at\nc1,2024-01-01\nc2,yesterday\nc3,2024-01-03\n"
 
 
+def quarantined(runner: CliRunner, data: Path, folder: Path) -> tuple[int, str]:
+    """`lifecycle validate DATA --quarantine FOLDER`: exit code and output."""
+    result = runner.invoke(app, ["validate", str(data), "--quarantine", str(folder), "-q"])
+    return result.exit_code, result.output
+
+
 @pytest.fixture
 def dataset(tmp_path: Path) -> Path:
     folder = tmp_path / "data"
@@ -36,30 +42,16 @@ def test_quarantine_into_the_dataset_folder_is_refused_and_the_data_untouched(
     assert (dataset / "contacts.csv").read_text() == CONTACTS  # 4 lines, not 1 bad row
 
 
-def test_a_folder_holding_a_dataset_is_not_a_quarantine_folder(
-    runner: CliRunner, dataset: Path, tmp_path: Path
-) -> None:
-    other = tmp_path / "other"
-    other.mkdir()
-    (other / "deals.csv").write_text("deal_id\nd1\n")
-    result = runner.invoke(app, ["validate", str(dataset), "--quarantine", str(other), "-q"])
-    assert result.exit_code == 2
-    assert "looks like a dataset" in result.output
-    assert (other / "deals.csv").read_text() == "deal_id\nd1\n"
-
-
 def test_a_reused_quarantine_folder_holds_this_runs_files_only(
     runner: CliRunner, dataset: Path, tmp_path: Path
 ) -> None:
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "notes.txt").write_text("mine")  # not ours: kept
-    first = runner.invoke(app, ["validate", str(dataset), "--quarantine", str(bad), "-q"])
-    assert first.exit_code == 0, first.output
+    assert quarantined(runner, dataset, bad)[0] == 0
     assert (bad / "contacts.csv").exists()
     (dataset / "contacts.csv").write_text(CONTACTS.replace("yesterday", "2024-01-02"))
-    second = runner.invoke(app, ["validate", str(dataset), "--quarantine", str(bad), "-q"])
-    assert second.exit_code == 0, second.output
+    assert quarantined(runner, dataset, bad)[0] == 0
     assert not (bad / "contacts.csv").exists()  # the fixed row is no longer set aside
     assert sorted(p.name for p in bad.iterdir()) == [".lifecycle-quarantine.json", "notes.txt"]
 
@@ -68,31 +60,34 @@ def test_a_quarantine_file_edited_by_the_user_is_never_deleted(
     runner: CliRunner, dataset: Path, tmp_path: Path
 ) -> None:
     bad = tmp_path / "bad"
-    assert (
-        runner.invoke(app, ["validate", str(dataset), "--quarantine", str(bad), "-q"]).exit_code
-        == 0
-    )
+    assert quarantined(runner, dataset, bad)[0] == 0
     with (bad / "contacts.csv").open("a") as handle:
         handle.write("my fix in progress\n")
     edited = (bad / "contacts.csv").read_text()
-    again = runner.invoke(app, ["validate", str(dataset), "--quarantine", str(bad), "-q"])
-    assert again.exit_code == 2
-    assert "contacts.csv was changed after the last run wrote it" in again.output
+    code, output = quarantined(runner, dataset, bad)
+    assert code == 2
+    assert "contacts.csv was changed after the last run wrote it" in output
     assert (bad / "contacts.csv").read_text() == edited
 
 
-def test_a_table_file_the_last_run_did_not_write_is_not_overwritten(
-    runner: CliRunner, dataset: Path, tmp_path: Path
+@pytest.mark.parametrize(
+    ("used_before", "says"),
+    [
+        (False, "looks like a dataset"),  # a folder holding a table: a dataset, not ours
+        (True, "deals.csv, which the last run did not write"),  # dropped into our folder
+    ],
+)
+def test_a_table_file_this_product_did_not_write_is_never_overwritten(
+    runner: CliRunner, dataset: Path, tmp_path: Path, used_before: bool, says: str
 ) -> None:
     bad = tmp_path / "bad"
-    assert (
-        runner.invoke(app, ["validate", str(dataset), "--quarantine", str(bad), "-q"]).exit_code
-        == 0
-    )
-    (bad / "deals.csv").write_text("deal_id\nd1\n")  # dropped in by hand
-    again = runner.invoke(app, ["validate", str(dataset), "--quarantine", str(bad), "-q"])
-    assert again.exit_code == 2
-    assert "deals.csv, which the last run did not write" in again.output
+    bad.mkdir()
+    if used_before:
+        assert quarantined(runner, dataset, bad)[0] == 0
+    (bad / "deals.csv").write_text("deal_id\nd1\n")
+    code, output = quarantined(runner, dataset, bad)
+    assert code == 2
+    assert says in output
     assert (bad / "deals.csv").read_text() == "deal_id\nd1\n"
 
 
@@ -104,8 +99,8 @@ def test_files_a_stopped_run_planned_are_still_removed(
     bad = prepare_quarantine(tmp_path / "bad", dataset)
     plan_quarantine_file(bad, "stage_changes.csv")  # the run stopped while writing it
     (bad / "stage_changes.csv").write_text("row,contact_id\n2,c")
-    result = runner.invoke(app, ["validate", str(dataset), "--quarantine", str(bad), "-q"])
-    assert result.exit_code == 0, result.output
+    code, output = quarantined(runner, dataset, bad)
+    assert code == 0, output
     assert not (bad / "stage_changes.csv").exists()
     assert (bad / "contacts.csv").exists()
 
