@@ -164,3 +164,17 @@ def test_loading_can_be_limited_to_some_tables(tmp_path: Path) -> None:
     dataset = load(tmp_path, tables=frozenset({"contacts"}))
     assert set(dataset.tables) == {"contacts"}
     assert not dataset.report.errors  # the broken table was not read
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_path_with_glob_characters_reads_that_file_only(tmp_path: Path, suffix: str) -> None:
+    ours, sibling = tmp_path / "export [2024-06] v?", tmp_path / "export [2024-06] v1"
+    for folder, contact in ((ours, "c-ours"), (sibling, "c-other")):
+        folder.mkdir()
+        table = pa.table({"contact_id": [contact], "created_at": ["2024-01-01"]})
+        if suffix == ".csv":
+            (folder / "contacts.csv").write_text(f"contact_id,created_at\n{contact},2024-01-01\n")
+        else:
+            pq.write_table(table, folder / "contacts.parquet")
+    dataset = load(ours)
+    assert [r["contact_id"] for r in rows(dataset, "contacts")] == ["c-ours"]

@@ -7,7 +7,10 @@ spreadsheet shows it (the header of a CSV file is row 1). Typing and checking ha
 
 from __future__ import annotations
 
+import atexit
 import re
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +38,7 @@ ROW = "_row"
 FILE_ROW = "_lifecycle_file_row"  # internal: the row a CSV record came from
 FILE_SUFFIXES = (".csv", ".parquet")
 DATABASE_SUFFIXES = (".duckdb", ".ddb", ".db")
+GLOB_CHARACTERS = frozenset("*?[")
 URL_PATTERN = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
 
@@ -117,7 +121,7 @@ def _read_csv(con: DuckDBBackend, path: Path, target: str) -> list[CsvProblem]:
         try:
             con.con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {_quote(staging)} AS "
-                f"SELECT * FROM read_csv({_literal(str(path))}, {options})"
+                f"SELECT * FROM read_csv({_literal(str(_unglobbed(path)))}, {options})"
             )
         except (duckdb.OutOfMemoryException, duckdb.InterruptException):
             raise  # not a property of the file
@@ -164,9 +168,21 @@ def _refuse_duplicate_columns(source: str, columns: list[str]) -> None:
         )
 
 
+def _unglobbed(path: Path) -> Path:
+    """`path`, or a link to it when it holds `*`, `?` or `[`, which DuckDB expands as a glob
+    (`data?/contacts.parquet` would also read `data1/`)."""
+    if not GLOB_CHARACTERS & set(str(path)):
+        return path
+    folder = Path(tempfile.mkdtemp(prefix="lifecycle-link-"))
+    atexit.register(shutil.rmtree, folder, True)
+    link = folder / f"table{path.suffix.lower()}"
+    link.symlink_to(path.resolve())
+    return link
+
+
 def _read_parquet(con: DuckDBBackend, path: Path, target: str) -> None:
     """Read a Parquet file in place (no copy), numbering rows from 1."""
-    relation = f"read_parquet({_literal(str(path))}, file_row_number=true)"
+    relation = f"read_parquet({_literal(str(_unglobbed(path)))}, file_row_number=true)"
     try:
         _lowercase_columns(
             con, relation, target, str(path), "file_row_number + 1", exclude=("file_row_number",)
