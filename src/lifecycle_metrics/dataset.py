@@ -34,6 +34,7 @@ from lifecycle_metrics.engines import (
 from lifecycle_metrics.errors import DataError, UsageError
 from lifecycle_metrics.io.export import write_csv, write_unreadable
 from lifecycle_metrics.io.outputs import (
+    local_path,
     plan_quarantine_file,
     prepare_quarantine,
     record_quarantine,
@@ -289,11 +290,8 @@ def _remembered(
 ) -> _Remembered | None:
     """The cache entry a local dataset folder would have, and what it holds, if anything."""
     root = validated.cache_root()
-    text = str(data)
-    if root is None or ("://" in text and not text.lower().startswith("file://")):
-        return None
-    folder = Path(text.removeprefix("file://")).expanduser()
-    if not folder.is_dir():
+    folder = local_path(data)
+    if root is None or folder is None or not folder.is_dir():
         return None
     every, ignored = folder_tables(folder)
     files = {name: path for name, path in every.items() if tables is None or name in tables}

@@ -22,15 +22,21 @@ TABLE_SUFFIXES = (".csv", ".parquet")
 QUARANTINE_MARKER = ".lifecycle-quarantine.json"
 
 
-def input_paths(data: str | Path) -> tuple[Path, ...]:
-    """The local paths a DATA argument reads: its folder and files, or its database file."""
+def local_path(data: str | Path) -> Path | None:
+    """The local folder or file a DATA argument names (`file://`, `duckdb://` or a plain path);
+    None for a connection URL."""
     text = str(data)
     if text.lower().startswith("duckdb://"):
         text = text[len("duckdb://") :]
     elif "://" in text and not text.lower().startswith("file://"):
-        return ()
-    path = Path(text.removeprefix("file://")).expanduser()
-    if not path.exists():
+        return None
+    return Path(text.removeprefix("file://")).expanduser()
+
+
+def input_paths(data: str | Path) -> tuple[Path, ...]:
+    """The local paths a DATA argument reads: its folder and files, or its database file."""
+    path = local_path(data)
+    if path is None or not path.exists():
         return ()
     if path.is_dir():
         return (path.resolve(), *(child.resolve() for child in table_files(path)))
