@@ -110,7 +110,17 @@ class Family:
     build: Build
     records: Records
     finish: Callable[[Rows, Model], Rows] | None = None  # a step after the query (cost shares)
+    # the record sets its drill-down records can carry; None: those its measures declare
+    # (for families whose sets are made with their measures, like cohorts)
+    sets: tuple[str, ...] | None = None
     measures: dict[str, Measure] = field(default_factory=dict)
+
+    @property
+    def record_sets(self) -> tuple[str, ...]:
+        """Every record set the family's records can carry."""
+        if self.sets is not None:
+            return self.sets
+        return tuple(dict.fromkeys(s for measure in self.measures.values() for s in measure.sets))
 
     def measure(self, name: str, *sets: str) -> Measure:
         """Declare (or, with no sets, look up) measure `name`, counting record sets `sets`."""

@@ -127,6 +127,7 @@ COSTS = register(
         reads=("costs",),
         dimensions=("channel",),
         build=_costs,
+        sets=("cost",),
         records=_cost_records,
         finish=_share_costs,
     )

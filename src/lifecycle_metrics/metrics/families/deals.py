@@ -80,6 +80,7 @@ WON_DEALS = register(
         reads=("deals",),
         dimensions=("channel",),
         build=_won_deals,
+        sets=("amount",),
         records=_won_deal_records,
     )
 )

@@ -10,14 +10,13 @@ from lifecycle_metrics.metrics.values import Measure
 from lifecycle_metrics.model.model import UNKNOWN, Model
 
 EMAIL_SCOPES = ("nurture", "customer")
+EMAIL_TYPES = ("email_sent", "email_bounce", "email_open", "email_click")
 
 
 def email_events(model: Model) -> ir.Table:
     """Email events of nurture (automated, prospect) and customer programs, campaign filled."""
     activities = model.tables["activities"]
-    emails = activities.filter(
-        activities.type.isin(("email_sent", "email_bounce", "email_open", "email_click"))
-    )
+    emails = activities.filter(activities.type.isin(EMAIL_TYPES))
     # Opens, clicks and bounces without a campaign take that of the first send of their
     # message; only those messages are looked up, so the window runs over a handful of rows.
     orphans = emails.filter(
@@ -135,6 +134,7 @@ EMAIL = register(
         reads=("activities",),
         dimensions=("campaign_id", "channel"),
         build=_email,
+        sets=tuple(f"{scope}:{kind}" for scope in EMAIL_SCOPES for kind in EMAIL_TYPES),
         records=_email_records,
     )
 )

@@ -67,6 +67,7 @@ REACH = register(
         reads=("contacts", "stage_changes"),
         dimensions=CONTACT_DIMS,
         build=_reach,
+        sets=tuple(REACH_SETS.values()),
         records=_reach_records,
     )
 )
@@ -113,6 +114,7 @@ NEW_CUSTOMERS = register(
         reads=("stage_changes",),
         dimensions=CONTACT_DIMS,
         build=_new_customers,
+        sets=("accounts",),
         records=_new_customer_records,
     )
 )
@@ -159,6 +161,7 @@ LEAD_TO_CUSTOMER = register(
         reads=("stage_changes",),
         dimensions=CONTACT_DIMS,
         build=_lead_to_customer,
+        sets=("contacts",),
         records=_lead_to_customer_records,
     )
 )
@@ -217,6 +220,7 @@ REOPENED = register(
         reads=("stage_changes",),
         dimensions=CONTACT_DIMS,
         build=_reopened,
+        sets=("contacts",),
         records=_reopened_records,
     )
 )
@@ -274,6 +278,7 @@ NEW_LEAD_SCORES = register(
         reads=("stage_changes", "lead_scores"),
         dimensions=CONTACT_DIMS,
         build=_new_lead_scores,
+        sets=("contacts",),
         records=_new_lead_score_records,
     )
 )

@@ -110,6 +110,7 @@ SUBSCRIPTIONS = register(
         reads=("subscriptions",),
         dimensions=("segment",),
         build=_subscriptions,
+        sets=("active", "churned"),
         records=_subscription_records,
     )
 )

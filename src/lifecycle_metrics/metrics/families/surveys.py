@@ -74,6 +74,7 @@ NPS = register(
         reads=("nps_responses",),
         dimensions=("segment",),
         build=_nps,
+        sets=("responses",),
         records=_response_records,
     )
 )
