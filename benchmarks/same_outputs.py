@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
-LIFECYCLE = [sys.executable, "-m", "lifecycle_metrics.entry"]
+LIFECYCLE = [str(Path(sys.executable).parent / "lifecycle")]
 DIMS = ["--by", "channel", "--by", "source", "--by", "campaign_id", "--by", "segment"]
 
 
@@ -184,6 +185,11 @@ def _files(folder: Path) -> dict[str, Path]:
     }
 
 
+def _steady(text: bytes) -> bytes:
+    """Output without what differs from run to run: progress timings."""
+    return re.sub(rb"\[ *[0-9]+(\.[0-9]+)?s\]", b"[t]", text)
+
+
 def compare(before: Path, after: Path) -> int:
     """Print every file that differs; 0 when the recordings are byte-identical."""
     old, new = _files(before), _files(after)
@@ -194,8 +200,8 @@ def compare(before: Path, after: Path) -> int:
             differing += 1
             continue
         a, b = old[name].read_bytes(), new[name].read_bytes()
-        a = a.replace(str(before).encode(), b"<TARGET>")
-        b = b.replace(str(after).encode(), b"<TARGET>")
+        a = _steady(a.replace(str(before).encode(), b"<TARGET>"))
+        b = _steady(b.replace(str(after).encode(), b"<TARGET>"))
         if a != b:
             differing += 1
             print(f"differs: {name}")
@@ -212,7 +218,14 @@ def compare(before: Path, after: Path) -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "record":
+    if len(sys.argv) == 4 and sys.argv[1] == "drills":  # the in-process drill-downs only
+        made = Path(sys.argv[2]).resolve()  # a recording's _datasets folder
+        _drills(
+            {name: made / name for name in ("demo", "telco")}
+            | {"acme": ROOT / "tests" / "fixtures" / "acme"},
+            Path(sys.argv[3]).resolve(),
+        )
+    elif len(sys.argv) == 3 and sys.argv[1] == "record":
         record(Path(sys.argv[2]).resolve())
     elif len(sys.argv) == 4 and sys.argv[1] == "compare":
         sys.exit(compare(Path(sys.argv[2]).resolve(), Path(sys.argv[3]).resolve()))

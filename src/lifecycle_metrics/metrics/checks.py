@@ -9,7 +9,7 @@ builds it again from only the tables a metric says it needs.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from lifecycle_metrics.dataset import Dataset
@@ -31,53 +31,76 @@ class CatalogIssue:
         return f"{self.metric}: {self.problem}"
 
 
+Check = Callable[[Metric, Mapping[str, Family]], Iterator[str]]
+
+
+def _needs_are_tables(metric: Metric, families: Mapping[str, Family]) -> Iterator[str]:
+    for table in metric.needs:
+        if table not in TABLE_NAMES:
+            yield f"needs {table!r}, which is not a canonical table"
+
+
+def _measures_resolve(metric: Metric, families: Mapping[str, Family]) -> Iterator[str]:
+    for measure in metric.value.measures:
+        family = families.get(measure.family)
+        if family is None:
+            yield f"reads measure {measure.name!r} of unknown family {measure.family!r}"
+            continue
+        if family.measures.get(measure.name) != measure:
+            yield f"reads {measure.family}.{measure.name}, which that family does not declare"
+        if not measure.sets:
+            yield f"{measure.family}.{measure.name} names no record set to drill into"
+        unknown_sets = [s for s in measure.sets if s not in family.record_sets]
+        if unknown_sets:
+            yield (
+                f"{measure.family}.{measure.name} counts record sets {unknown_sets} "
+                f"that family {measure.family!r} never lists"
+            )
+
+
+def _drilled_are_read(metric: Metric, families: Mapping[str, Family]) -> Iterator[str]:
+    for measure in metric.value.drilled:
+        if measure not in metric.value.measures:
+            yield f"drills into {measure.family}.{measure.name}, which it does not read"
+
+
+def _families_fit(metric: Metric, families: Mapping[str, Family]) -> Iterator[str]:
+    for name in metric.value.families:
+        family = families.get(name)
+        if family is None:
+            continue  # named by _measures_resolve
+        unknown = [dim for dim in metric.dimensions if dim not in family.dimensions]
+        if unknown:
+            yield f"declares dimensions {unknown} that family {name!r} does not produce"
+        if not set(metric.needs) & set(family.reads):
+            yield f"needs {list(metric.needs)}, none of which family {name!r} reads"
+
+
+def _window_stated(metric: Metric, families: Mapping[str, Family]) -> Iterator[str]:
+    days = metric.value.cohort_days
+    if days is not None and f"within {days} days" not in metric.definition:
+        yield f"is a cohort rate of {days} days, but its definition does not say so"
+
+
+CHECKS: tuple[Check, ...] = (
+    _needs_are_tables,
+    _measures_resolve,
+    _drilled_are_read,
+    _families_fit,
+    _window_stated,
+)
+
+
 def check_catalog(
     metrics: Iterable[Metric], families: Mapping[str, Family] = FAMILIES
 ) -> list[CatalogIssue]:
     """Issues found in the declarations alone (no data read)."""
-    issues: list[CatalogIssue] = []
-    for metric in metrics:
-
-        def problem(text: str, metric: Metric = metric) -> None:
-            issues.append(CatalogIssue(metric.id, text))
-
-        rule = metric.value
-        for table in metric.needs:
-            if table not in TABLE_NAMES:
-                problem(f"needs {table!r}, which is not a canonical table")
-        for measure in rule.measures:
-            family = families.get(measure.family)
-            if family is None:
-                problem(f"reads measure {measure.name!r} of unknown family {measure.family!r}")
-                continue
-            if family.measures.get(measure.name) != measure:
-                problem(
-                    f"reads {measure.family}.{measure.name}, which that family does not declare"
-                )
-            if not measure.sets:
-                problem(f"{measure.family}.{measure.name} names no record set to drill into")
-            unknown_sets = [s for s in measure.sets if s not in family.record_sets]
-            if unknown_sets:
-                problem(
-                    f"{measure.family}.{measure.name} counts record sets {unknown_sets} "
-                    f"that family {measure.family!r} never lists"
-                )
-        for measure in rule.drilled:
-            if measure not in rule.measures:
-                problem(f"drills into {measure.family}.{measure.name}, which it does not read")
-        for name in rule.families:
-            family = families.get(name)
-            if family is None:
-                continue
-            unknown = [dim for dim in metric.dimensions if dim not in family.dimensions]
-            if unknown:
-                problem(f"declares dimensions {unknown} that family {name!r} does not produce")
-            if not set(metric.needs) & set(family.reads):
-                problem(f"needs {list(metric.needs)}, none of which family {name!r} reads")
-        days = rule.cohort_days
-        if days is not None and f"within {days} days" not in metric.definition:
-            problem(f"is a cohort rate of {days} days, but its definition does not say so")
-    return issues
+    return [
+        CatalogIssue(metric.id, problem)
+        for metric in metrics
+        for check in CHECKS
+        for problem in check(metric, families)
+    ]
 
 
 def check_on_dataset(metrics: Iterable[Metric], dataset: Dataset) -> list[CatalogIssue]:
