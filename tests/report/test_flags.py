@@ -53,13 +53,13 @@ def _mqls(per_channel: dict[str, dict[int, int]]):  # type: ignore[no-untyped-de
     series: dict = {}
     for channel, months in per_channel.items():
         for month, count in months.items():
-            rows[(month, "channel", channel)] = {ref.measure: count}
-            total = rows.setdefault((month, None, None), {ref.measure: 0})
-            total[ref.measure] += count
+            rows[(month, "channel", channel)] = {ref.name: count}
+            total = rows.setdefault((month, None, None), {ref.name: 0})
+            total[ref.name] += count
             series.setdefault(("mqls", "channel", channel), {})[month] = count
     for (month, dim, _), measures in rows.items():
         if dim is None:
-            series.setdefault(("mqls", None, None), {})[month] = measures[ref.measure]
+            series.setdefault(("mqls", None, None), {})[month] = measures[ref.name]
     return {ref.family: rows}, series
 
 
@@ -81,8 +81,8 @@ def test_ratio_driver_splits_the_move_exactly() -> None:
     for month in [*BASELINE, OCT]:
         for campaign, clicks, delivered in (("x", 10, 100), ("y", 30 if month != OCT else 5, 100)):
             rows[(month, "campaign_id", campaign)] = {
-                numerator.measure: clicks,
-                denominator.measure: delivered,
+                numerator.name: clicks,
+                denominator.name: delivered,
             }
     found = drivers(metric, OCT, BASELINE, {numerator.family: rows}, {}, ["campaign_id"])
     # baseline rate 40/200 = 0.2; now 15/200 = 0.075: y carries the whole −0.125

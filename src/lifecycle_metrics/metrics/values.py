@@ -2,25 +2,26 @@
 
 Families (one query each) return measures per (month, dimension, member). A value rule reads
 those measures for one key and returns the value (None when undefined) and whether a dimension
-member appears at all (SPEC §4: when its numerator or denominator set is non-empty).
+member appears at all (SPEC §4: when its numerator or denominator set is non-empty). Each rule
+also says which measures it reads, which of them a drill-down lists, and how a member
+contributes to a move of the total (`split`), so drill-down and early warnings read the rule
+instead of dispatching on its class.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import statistics
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 Key = tuple[int, str | None, str | None]  # (month index, dimension, member); totals: None, None
 Measures = Mapping[str, float | int | None]
 FamilyResults = Mapping[str, Mapping[Key, Measures]]
-
-
-def _measure(results: FamilyResults, family: str, measure: str, key: Key) -> float | int | None:
-    row = results.get(family, {}).get(key)
-    if row is None:
-        return None
-    return row.get(measure)
+# values[(metric id, dimension, member)][month index] = value (None when empty)
+Series = Mapping[tuple[str, str | None, str | None], Mapping[int, float | None]]
+# member → (contribution to the move, value in the month, baseline value)
+Contributions = dict[str, tuple[float, float | None, float | None]]
 
 
 def _number(value: float | int | None) -> float:
@@ -28,25 +29,160 @@ def _number(value: float | int | None) -> float:
 
 
 @dataclass(frozen=True)
-class Ref:
-    """A measure of a family."""
+class Measure:
+    """A measure of a family: its column in the family's result, and the record sets behind it.
+
+    Families declare their measures; value rules hold these objects, so a reference that does
+    not exist fails when the catalog is imported, not as a silent 0.
+    """
 
     family: str
-    measure: str
+    name: str
+    sets: tuple[str, ...]  # the drill-down record sets this measure counts or sums
 
     def read(self, results: FamilyResults, key: Key) -> float | int | None:
         """The measure's value at `key`, None when the family has no row there."""
-        return _measure(results, self.family, self.measure, key)
+        if self.family not in results:
+            raise KeyError(f"family {self.family!r} was not computed (measure {self.name!r})")
+        row = results[self.family].get(key)
+        if row is None:
+            return None
+        if self.name not in row:
+            raise KeyError(f"family {self.family!r} has no measure {self.name!r}")
+        return row[self.name]
+
+    def number(self, results: FamilyResults, key: Key) -> float:
+        """The measure's value at `key`, 0 when the family has no row there."""
+        return _number(self.read(results, key))
 
 
+# -- How a dimension member contributes to a move of the total (early-warning drivers) --------
+@dataclass(frozen=True)
+class OwnChange:
+    """Counts and sums: a member's contribution is its own change from the baseline mean."""
+
+    of: Measure
+
+    def contributions(
+        self,
+        families: FamilyResults,
+        series: Series,
+        metric_id: str,
+        dim: str,
+        members: set[str],
+        month: int,
+        baseline: Sequence[int],
+    ) -> Contributions:
+        """member → (contribution, value in `month`, baseline value)."""
+        result: Contributions = {}
+        for member in members:
+            now = self.of.number(families, (month, dim, member))
+            before = sum(self.of.number(families, (b, dim, member)) for b in baseline)
+            before /= len(baseline)
+            result[member] = (now - before, now, before)
+        return result
+
+
+@dataclass(frozen=True)
+class ShiftShare:
+    """Ratios: the exact shift-share split, so members' contributions add up to the move."""
+
+    numerator: Measure
+    denominator: Measure
+    scale: float = 1.0
+
+    def contributions(
+        self,
+        families: FamilyResults,
+        series: Series,
+        metric_id: str,
+        dim: str,
+        members: set[str],
+        month: int,
+        baseline: Sequence[int],
+    ) -> Contributions:
+        """member → (contribution, value in `month`, baseline value); empty without a base."""
+
+        def pooled(months: Sequence[int], member: str) -> tuple[float, float]:
+            n = sum(self.numerator.number(families, (k, dim, member)) for k in months)
+            d = sum(self.denominator.number(families, (k, dim, member)) for k in months)
+            return n / len(months), d / len(months)
+
+        now_parts = {m: pooled([month], m) for m in members}
+        base_parts = {m: pooled(baseline, m) for m in members}
+        d_now = sum(d for _, d in now_parts.values())
+        d_base = sum(d for _, d in base_parts.values())
+        if d_now <= 0 or d_base <= 0:
+            return {}
+        rate_base = sum(n for n, _ in base_parts.values()) / d_base
+        scale = self.scale
+        result: Contributions = {}
+        for member in members:
+            n1, d1 = now_parts[member]
+            n0, d0 = base_parts[member]
+            contribution = scale * ((n1 - rate_base * d1) / d_now - (n0 - rate_base * d0) / d_base)
+            result[member] = (
+                contribution,
+                scale * n1 / d1 if d1 > 0 else None,
+                scale * n0 / d0 if d0 > 0 else None,
+            )
+        return result
+
+
+@dataclass(frozen=True)
+class OwnMove:
+    """Medians and returns: a member's contribution is its own value's move from its median."""
+
+    def contributions(
+        self,
+        families: FamilyResults,
+        series: Series,
+        metric_id: str,
+        dim: str,
+        members: set[str],
+        month: int,
+        baseline: Sequence[int],
+    ) -> Contributions:
+        """member → (move, value in `month`, median of its baseline values)."""
+        result: Contributions = {}
+        for member in members:
+            values = series.get((metric_id, dim, member), {})
+            now_value = values.get(month)
+            history = [v for b in baseline if (v := values.get(b)) is not None]
+            if now_value is None or not history:
+                continue
+            before = statistics.median(history)
+            result[member] = (now_value - before, now_value, before)
+        return result
+
+
+Split = OwnChange | ShiftShare | OwnMove
+
+
+# -- Value rules -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ValueRule:
     """Base of all value rules."""
 
     @property
+    def measures(self) -> tuple[Measure, ...]:
+        """Every measure the rule reads."""
+        raise NotImplementedError
+
+    @property
+    def drilled(self) -> tuple[Measure, ...]:
+        """The measures whose records a drill-down of a value lists."""
+        raise NotImplementedError
+
+    @property
+    def split(self) -> Split:
+        """How a dimension member contributes to a move of the total."""
+        return OwnMove()
+
+    @property
     def families(self) -> tuple[str, ...]:
         """Families this rule reads."""
-        raise NotImplementedError
+        return tuple(dict.fromkeys(measure.family for measure in self.measures))
 
     def value(self, results: FamilyResults, key: Key) -> float | None:
         """The metric's value at `key`, None when undefined."""
@@ -70,44 +206,61 @@ class ValueRule:
 class Count(ValueRule):
     """A count or sum: 0 when nothing happened; a member appears when its set is non-empty."""
 
-    of: Ref
-    size: Ref | None = None  # the set's size, when `of` is a sum that may be 0 on a non-empty set
+    of: Measure
+    size: Measure | None = (
+        None  # the set's size, when `of` is a sum that may be 0 on a non-empty set
+    )
 
     @property
-    def families(self) -> tuple[str, ...]:
-        return (self.of.family,)
+    def measures(self) -> tuple[Measure, ...]:
+        return (self.of,) if self.size is None else (self.of, self.size)
+
+    @property
+    def drilled(self) -> tuple[Measure, ...]:
+        return (self.of,)
+
+    @property
+    def split(self) -> Split:
+        return OwnChange(self.of)
 
     def value(self, results: FamilyResults, key: Key) -> float | None:
-        return _number(self.of.read(results, key))
+        return self.of.number(results, key)
 
     def present(self, results: FamilyResults, key: Key) -> bool:
-        return _number((self.size or self.of).read(results, key)) > 0
+        return (self.size or self.of).number(results, key) > 0
 
 
 @dataclass(frozen=True)
 class Ratio(ValueRule):
     """scale × numerator / denominator; empty when the denominator is ≤ 0."""
 
-    numerator: Ref
-    denominator: Ref
-    present_when: tuple[Ref, ...] = ()
+    numerator: Measure
+    denominator: Measure
+    present_when: tuple[Measure, ...] = ()
     scale: float = 1.0
-    window_days: int | None = None  # set on cohort rates
+    window_days: int | None = None  # set on cohort rates, by their cohort
 
     @property
-    def families(self) -> tuple[str, ...]:
-        refs = (self.numerator, self.denominator, *self.present_when)
-        return tuple(dict.fromkeys(ref.family for ref in refs))
+    def measures(self) -> tuple[Measure, ...]:
+        return tuple(dict.fromkeys((self.numerator, self.denominator, *self.present_when)))
+
+    @property
+    def drilled(self) -> tuple[Measure, ...]:
+        return (self.numerator, self.denominator)
+
+    @property
+    def split(self) -> Split:
+        return ShiftShare(self.numerator, self.denominator, self.scale)
 
     def value(self, results: FamilyResults, key: Key) -> float | None:
-        denominator = _number(self.denominator.read(results, key))
+        denominator = self.denominator.number(results, key)
         if denominator <= 0:
             return None
-        return self.scale * _number(self.numerator.read(results, key)) / denominator
+        return self.scale * self.numerator.number(results, key) / denominator
 
     def present(self, results: FamilyResults, key: Key) -> bool:
-        refs = self.present_when or (self.numerator, self.denominator)
-        return any(_number(ref.read(results, key)) > 0 for ref in refs)
+        measures = self.present_when or (self.numerator, self.denominator)
+        return any(measure.number(results, key) > 0 for measure in measures)
 
     @property
     def cohort_days(self) -> int | None:
@@ -118,60 +271,76 @@ class Ratio(ValueRule):
 class CostPer(ValueRule):
     """Cost(m) / a count; empty when the month has no cost row or the count is zero."""
 
-    count: Ref
+    cost: Measure
+    cost_rows: Measure
+    count: Measure
 
     @property
-    def families(self) -> tuple[str, ...]:
-        return ("costs", self.count.family)
+    def measures(self) -> tuple[Measure, ...]:
+        return (self.cost, self.cost_rows, self.count)
+
+    @property
+    def drilled(self) -> tuple[Measure, ...]:
+        return (self.cost, self.count)
+
+    @property
+    def split(self) -> Split:
+        return ShiftShare(self.cost, self.count)
 
     def value(self, results: FamilyResults, key: Key) -> float | None:
         month = key[0]
-        if not _number(_measure(results, "costs", "cost_rows", (month, None, None))):
+        if not self.cost_rows.number(results, (month, None, None)):
             return None  # no cost row in the month: its cost is unknown
-        denominator = _number(self.count.read(results, key))
+        denominator = self.count.number(results, key)
         if denominator <= 0:
             return None
-        return _number(_measure(results, "costs", "cost", key)) / denominator
+        return self.cost.number(results, key) / denominator
 
     def present(self, results: FamilyResults, key: Key) -> bool:
-        has_cost = _number(_measure(results, "costs", "cost_rows", key)) > 0
-        return has_cost or _number(self.count.read(results, key)) > 0
+        return self.cost_rows.number(results, key) > 0 or self.count.number(results, key) > 0
 
 
 @dataclass(frozen=True)
 class Median(ValueRule):
     """A median taken by the family's query; empty over an empty set."""
 
-    of: Ref
-    size: Ref
+    of: Measure
+    size: Measure
 
     @property
-    def families(self) -> tuple[str, ...]:
-        return (self.of.family,)
+    def measures(self) -> tuple[Measure, ...]:
+        return (self.of, self.size)
+
+    @property
+    def drilled(self) -> tuple[Measure, ...]:
+        return (self.of,)
 
     def value(self, results: FamilyResults, key: Key) -> float | None:
-        if _number(self.size.read(results, key)) <= 0:
+        if self.size.number(results, key) <= 0:
             return None
         median = self.of.read(results, key)
         return None if median is None else float(median)
 
     def present(self, results: FamilyResults, key: Key) -> bool:
-        return _number(self.size.read(results, key)) > 0
+        return self.size.number(results, key) > 0
 
 
 @dataclass(frozen=True)
 class TrailingReturn(ValueRule):
     """(Σ gain − Σ cost) / Σ cost over the `months` months ending with m."""
 
-    gain: Ref
-    cost: Ref
-    present_when: tuple[Ref, ...]
+    gain: Measure
+    cost: Measure
+    present_when: tuple[Measure, ...]
     months: int = 12
 
     @property
-    def families(self) -> tuple[str, ...]:
-        refs = (self.gain, self.cost, *self.present_when)
-        return tuple(dict.fromkeys(ref.family for ref in refs))
+    def measures(self) -> tuple[Measure, ...]:
+        return tuple(dict.fromkeys((self.gain, self.cost, *self.present_when)))
+
+    @property
+    def drilled(self) -> tuple[Measure, ...]:
+        return (self.gain, self.cost)
 
     def months_read(self, month: int) -> range:
         return range(month - self.months + 1, month + 1)
@@ -183,15 +352,15 @@ class TrailingReturn(ValueRule):
     def value(self, results: FamilyResults, key: Key) -> float | None:
         window = self._window(key)
         # fsum: exact, so the result does not depend on the order months are added in
-        cost = math.fsum(_number(self.cost.read(results, k)) for k in window)
+        cost = math.fsum(self.cost.number(results, k) for k in window)
         if cost <= 0:
             return None
-        gain = math.fsum(_number(self.gain.read(results, k)) for k in window)
+        gain = math.fsum(self.gain.number(results, k) for k in window)
         return (gain - cost) / cost
 
     def present(self, results: FamilyResults, key: Key) -> bool:
         return any(
-            _number(ref.read(results, k)) > 0
-            for ref in self.present_when
+            measure.number(results, k) > 0
+            for measure in self.present_when
             for k in self._window(key)
         )

@@ -16,6 +16,7 @@ from lifecycle_metrics.dataset import Dataset
 from lifecycle_metrics.errors import UsageError
 from lifecycle_metrics.metrics.catalog import CATALOG
 from lifecycle_metrics.metrics.engine import Unavailable, evaluate, split_available
+from lifecycle_metrics.metrics.families import email
 from lifecycle_metrics.metrics.spec import STAGE_QUESTIONS, Metric, Stage
 from lifecycle_metrics.model.model import Model
 from lifecycle_metrics.periods import month_label, month_start_utc, parse_instant, parse_month
@@ -387,14 +388,14 @@ def _channels(
 def _programs(model: Model, span: panels.MonthSpan, families: Any) -> list[dict[str, Any]]:
     """Nurture programs of the month ranked by click rate, with MQLs touched and unsubscribes."""
     activity = panels.program_activity(model, span)
-    email = families.get("email", {})
     rows = []
-    for (month, dim, member), measures in email.items():
+    for key in families.get(email.EMAIL.name, {}):
+        month, dim, member = key
         if month != span.month or dim != "campaign_id" or member not in activity:
             continue
-        delivered = float(measures.get("nurture_delivered") or 0)
-        opens = float(measures.get("nurture_opens") or 0)
-        clicks = float(measures.get("nurture_clicks") or 0)
+        delivered = email.NURTURE_DELIVERED.number(families, key)
+        opens = email.NURTURE_OPENS.number(families, key)
+        clicks = email.NURTURE_CLICKS.number(families, key)
         extra = activity[member]
         if not delivered and not opens and not clicks:
             continue

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from lifecycle_metrics.metrics.catalog import CATALOG
 from lifecycle_metrics.metrics.spec import Better, Metric, Unit
-from lifecycle_metrics.metrics.values import CostPer, Count, FamilyResults, Key, Ratio, Ref
+from lifecycle_metrics.metrics.values import FamilyResults, Series
 from lifecycle_metrics.periods import month_start_utc
 from lifecycle_metrics.render import human_value
 from lifecycle_metrics.report.targets import Goal, Targets
@@ -28,9 +28,6 @@ MIN_HISTORY = 6  # fewer trailing months with a value: no normal range
 SIGMAS = 3.0
 MAD_TO_SIGMA = 1.4826
 DRIVER_DIMENSIONS = ("channel", "campaign_id", "segment")
-
-# values[(metric id, dimension, member)][month index] = value (None when empty)
-Series = Mapping[tuple[str, str | None, str | None], Mapping[int, float | None]]
 
 
 @dataclass(frozen=True)
@@ -117,14 +114,6 @@ def elapsed_share(start: datetime, end: datetime, through: datetime) -> float:
     return min(max((through - start).total_seconds() / total, 0.0), 1.0)
 
 
-def _number(value: float | int | None) -> float:
-    return 0.0 if value is None else float(value)
-
-
-def _read(ref: Ref, families: FamilyResults, key: Key) -> float:
-    return _number(ref.read(families, key))
-
-
 def _members(families: FamilyResults, metric: Metric, dim: str, months: Sequence[int]) -> set[str]:
     wanted = set(months)
     return {
@@ -133,15 +122,6 @@ def _members(families: FamilyResults, metric: Metric, dim: str, months: Sequence
         for key in families.get(family, {})
         if key[1] == dim and key[0] in wanted and key[2] is not None
     }
-
-
-def _ratio_parts(metric: Metric) -> tuple[Ref, Ref, float] | None:
-    rule = metric.value
-    if isinstance(rule, Ratio):
-        return rule.numerator, rule.denominator, rule.scale
-    if isinstance(rule, CostPer):
-        return Ref("costs", "cost"), rule.count, 1.0
-    return None
 
 
 def drivers(
@@ -160,7 +140,9 @@ def drivers(
         members = _members(families, metric, dim, [month, *baseline])
         if not members:
             continue
-        contributions = _contributions(metric, dim, members, month, baseline, families, series)
+        contributions = metric.value.split.contributions(
+            families, series, metric.id, dim, members, month, baseline
+        )
         if not contributions:
             continue
         total_move = sum(c for c, _, _ in contributions.values())
@@ -170,62 +152,6 @@ def drivers(
         found.append(Driver(dim, member, contribution, value, base))
     # the strongest across dimensions first; on a tie the order above (channel first) holds
     return sorted(found, key=lambda d: -abs(d.contribution))
-
-
-def _contributions(
-    metric: Metric,
-    dim: str,
-    members: set[str],
-    month: int,
-    baseline: Sequence[int],
-    families: FamilyResults,
-    series: Series,
-) -> dict[str, tuple[float, float | None, float | None]]:
-    """member → (contribution, value in m, baseline value)."""
-    count = len(baseline)
-    rule = metric.value
-    result: dict[str, tuple[float, float | None, float | None]] = {}
-    if isinstance(rule, Count):
-        for member in members:
-            now = _read(rule.of, families, (month, dim, member))
-            before = sum(_read(rule.of, families, (b, dim, member)) for b in baseline) / count
-            result[member] = (now - before, now, before)
-        return result
-    parts = _ratio_parts(metric)
-    if parts is not None:
-        numerator, denominator, scale = parts
-
-        def pooled(keys_of: Sequence[int], member: str) -> tuple[float, float]:
-            n = sum(_read(numerator, families, (k, dim, member)) for k in keys_of) / len(keys_of)
-            d = sum(_read(denominator, families, (k, dim, member)) for k in keys_of) / len(keys_of)
-            return n, d
-
-        now_parts = {m: pooled([month], m) for m in members}
-        base_parts = {m: pooled(baseline, m) for m in members}
-        d_now = sum(d for _, d in now_parts.values())
-        d_base = sum(d for _, d in base_parts.values())
-        if d_now <= 0 or d_base <= 0:
-            return {}
-        rate_base = sum(n for n, _ in base_parts.values()) / d_base
-        for member in members:
-            n1, d1 = now_parts[member]
-            n0, d0 = base_parts[member]
-            contribution = scale * ((n1 - rate_base * d1) / d_now - (n0 - rate_base * d0) / d_base)
-            result[member] = (
-                contribution,
-                scale * n1 / d1 if d1 > 0 else None,
-                scale * n0 / d0 if d0 > 0 else None,
-            )
-        return result
-    for member in members:  # medians and returns: the member's own move
-        values = series.get((metric.id, dim, member), {})
-        now_value = values.get(month)
-        history = [v for b in baseline if (v := values.get(b)) is not None]
-        if now_value is None or not history:
-            continue
-        before = statistics.median(history)
-        result[member] = (now_value - before, now_value, before)
-    return result
 
 
 def _format(metric: Metric, value: float | None) -> str:

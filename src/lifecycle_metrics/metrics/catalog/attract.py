@@ -1,7 +1,8 @@
 """Attract: how much traffic do we draw, from which channels?"""
 
+from lifecycle_metrics.metrics.families import web
 from lifecycle_metrics.metrics.spec import CHANNEL_ONLY, Kind, Metric, Stage, Unit
-from lifecycle_metrics.metrics.values import Count, Ref
+from lifecycle_metrics.metrics.values import Count
 
 TRAFFIC = "How much traffic do we draw, from which channels?"
 
@@ -16,7 +17,7 @@ METRICS = (
         needs=("web_sessions",),
         dimensions=CHANNEL_ONLY,
         additive=True,
-        value=Count(Ref("web", "sessions")),
+        value=Count(web.SESSIONS),
     ),
     Metric(
         id="unique_visitors",
@@ -27,6 +28,6 @@ METRICS = (
         definition="Distinct visitor_id with a web session started in the month.",
         needs=("web_sessions",),
         dimensions=CHANNEL_ONLY,
-        value=Count(Ref("web", "visitors")),
+        value=Count(web.VISITORS),
     ),
 )

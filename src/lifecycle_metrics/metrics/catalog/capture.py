@@ -1,5 +1,6 @@
 """Capture: how many new leads, from which channels, at what cost?"""
 
+from lifecycle_metrics.metrics.families import costs, funnel, web
 from lifecycle_metrics.metrics.spec import (
     CHANNEL_ONLY,
     CONTACT_DIMENSIONS,
@@ -9,7 +10,7 @@ from lifecycle_metrics.metrics.spec import (
     Stage,
     Unit,
 )
-from lifecycle_metrics.metrics.values import CostPer, Count, Ratio, Ref
+from lifecycle_metrics.metrics.values import CostPer, Count, Ratio
 
 LEADS = "How many new leads, from which channels, at what cost?"
 
@@ -25,7 +26,7 @@ METRICS = (
         needs=("contacts",),
         dimensions=CONTACT_DIMENSIONS,
         additive=True,
-        value=Count(Ref("reach", "leads")),
+        value=Count(funnel.LEADS),
     ),
     Metric(
         id="visit_to_lead_rate",
@@ -36,7 +37,7 @@ METRICS = (
         definition="new_leads / unique_visitors of the month (total only).",
         needs=("contacts", "web_sessions"),
         dimensions=(),
-        value=Ratio(Ref("reach", "leads"), Ref("web", "visitors")),
+        value=Ratio(funnel.LEADS, web.VISITORS),
     ),
     Metric(
         id="cost_per_lead",
@@ -49,6 +50,6 @@ METRICS = (
         "shared out. Empty in a month without cost rows.",
         needs=("contacts", "costs"),
         dimensions=CHANNEL_ONLY,
-        value=CostPer(Ref("reach", "leads")),
+        value=CostPer(costs.COST, costs.COST_ROWS, funnel.LEADS),
     ),
 )

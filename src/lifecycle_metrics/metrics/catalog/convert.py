@@ -1,5 +1,7 @@
 """Convert: which sources bring customers, how fast, how many, at what cost and ROI."""
 
+from lifecycle_metrics.metrics.families import costs, deals, funnel
+from lifecycle_metrics.metrics.families.cohorts import cohort
 from lifecycle_metrics.metrics.spec import (
     CHANNEL_ONLY,
     CONTACT_DIMENSIONS,
@@ -9,7 +11,7 @@ from lifecycle_metrics.metrics.spec import (
     Stage,
     Unit,
 )
-from lifecycle_metrics.metrics.values import CostPer, Count, Median, Ratio, Ref, TrailingReturn
+from lifecycle_metrics.metrics.values import CostPer, Count, Median, TrailingReturn
 
 SOURCES = "Which lead sources and programs bring customers?"
 SPEED = "How fast do leads convert?"
@@ -27,7 +29,7 @@ METRICS = (
         needs=("stage_changes",),
         dimensions=CONTACT_DIMENSIONS,
         additive=True,
-        value=Count(Ref("reach", "sqls")),
+        value=Count(funnel.SQLS),
     ),
     Metric(
         id="new_customers",
@@ -40,7 +42,7 @@ METRICS = (
         needs=("stage_changes",),
         dimensions=CONTACT_DIMENSIONS,
         additive=True,
-        value=Count(Ref("new_customers", "accounts")),
+        value=Count(funnel.ACCOUNTS),
     ),
     Metric(
         id="cost_per_sql",
@@ -52,7 +54,7 @@ METRICS = (
         definition="Cost(m) / sqls.",
         needs=("stage_changes", "costs"),
         dimensions=CHANNEL_ONLY,
-        value=CostPer(Ref("reach", "sqls")),
+        value=CostPer(costs.COST, costs.COST_ROWS, funnel.SQLS),
     ),
     Metric(
         id="cost_per_customer",
@@ -64,7 +66,7 @@ METRICS = (
         definition="Cost(m) / new_customers.",
         needs=("stage_changes", "costs"),
         dimensions=CHANNEL_ONLY,
-        value=CostPer(Ref("new_customers", "accounts")),
+        value=CostPer(costs.COST, costs.COST_ROWS, funnel.ACCOUNTS),
     ),
     Metric(
         id="mql_to_sql_rate",
@@ -75,12 +77,7 @@ METRICS = (
         definition="Of contacts reaching mql in the month, the share reaching sql within 90 days.",
         needs=("stage_changes",),
         dimensions=CONTACT_DIMENSIONS,
-        value=Ratio(
-            Ref("cohorts", "mql_converted"),
-            Ref("cohorts", "mql_cohort"),
-            present_when=(Ref("cohorts", "mql_cohort"),),
-            window_days=90,
-        ),
+        value=cohort("mql", "sql", within_days=90).rate(),
     ),
     Metric(
         id="sql_to_customer_rate",
@@ -92,12 +89,7 @@ METRICS = (
         "180 days.",
         needs=("stage_changes",),
         dimensions=CONTACT_DIMENSIONS,
-        value=Ratio(
-            Ref("cohorts", "sql_converted"),
-            Ref("cohorts", "sql_cohort"),
-            present_when=(Ref("cohorts", "sql_cohort"),),
-            window_days=180,
-        ),
+        value=cohort("sql", "customer", within_days=180).rate(),
     ),
     Metric(
         id="lead_to_customer_days",
@@ -110,7 +102,7 @@ METRICS = (
         "customer in the month.",
         needs=("stage_changes",),
         dimensions=CONTACT_DIMENSIONS,
-        value=Median(Ref("lead_to_customer", "median_days"), Ref("lead_to_customer", "contacts")),
+        value=Median(funnel.MEDIAN_DAYS_TO_CUSTOMER, funnel.CONTACTS_WON),
     ),
     Metric(
         id="bookings",
@@ -122,7 +114,7 @@ METRICS = (
         needs=("deals",),
         dimensions=CHANNEL_ONLY,
         additive=True,
-        value=Count(Ref("won_deals", "amount"), size=Ref("won_deals", "won_rows")),
+        value=Count(deals.WON_AMOUNT, size=deals.WON_ROWS),
     ),
     Metric(
         id="marketing_roi",
@@ -135,9 +127,9 @@ METRICS = (
         needs=("deals", "costs"),
         dimensions=CHANNEL_ONLY,
         value=TrailingReturn(
-            gain=Ref("won_deals", "new_business_amount"),
-            cost=Ref("costs", "cost"),
-            present_when=(Ref("won_deals", "new_business_rows"), Ref("costs", "cost_rows")),
+            gain=deals.NEW_BUSINESS_AMOUNT,
+            cost=costs.COST,
+            present_when=(deals.NEW_BUSINESS_ROWS, costs.COST_ROWS),
         ),
     ),
 )

@@ -1,5 +1,6 @@
 """Expand: which customer programs work, how well we retain and upsell, how loyalty trends."""
 
+from lifecycle_metrics.metrics.families import deals, email, subscriptions, surveys
 from lifecycle_metrics.metrics.spec import (
     CHANNEL_ONLY,
     EMAIL_DIMENSIONS,
@@ -10,7 +11,7 @@ from lifecycle_metrics.metrics.spec import (
     Stage,
     Unit,
 )
-from lifecycle_metrics.metrics.values import Count, Ratio, Ref
+from lifecycle_metrics.metrics.values import Count, Measure, Ratio
 
 PROGRAMS = "Which customer programs work best?"
 RETAIN = "How well do we retain and upsell customers?"
@@ -18,11 +19,11 @@ LOYALTY = "How is loyalty trending?"
 SUBS = ("subscriptions",)
 
 
-def _retention(numerator: str) -> Ratio:
+def _retention(numerator: Measure) -> Ratio:
     return Ratio(
-        Ref("subscriptions", numerator),
-        Ref("subscriptions", "mrr_start"),
-        present_when=(Ref("subscriptions", "active"),),
+        numerator,
+        subscriptions.MRR_START,
+        present_when=(subscriptions.ACTIVE,),
     )
 
 
@@ -38,7 +39,7 @@ METRICS = (
         needs=SUBS,
         dimensions=SEGMENT_ONLY,
         additive=True,
-        value=Count(Ref("subscriptions", "active")),
+        value=Count(subscriptions.ACTIVE),
     ),
     Metric(
         id="churn_rate",
@@ -51,7 +52,7 @@ METRICS = (
         "accounts active at its start.",
         needs=SUBS,
         dimensions=SEGMENT_ONLY,
-        value=Ratio(Ref("subscriptions", "churned"), Ref("subscriptions", "active")),
+        value=Ratio(subscriptions.CHURNED, subscriptions.ACTIVE),
     ),
     Metric(
         id="gross_revenue_retention",
@@ -63,7 +64,7 @@ METRICS = (
         "Σ MRR at start.",
         needs=SUBS,
         dimensions=SEGMENT_ONLY,
-        value=_retention("mrr_kept"),
+        value=_retention(subscriptions.MRR_KEPT),
     ),
     Metric(
         id="net_revenue_retention",
@@ -74,7 +75,7 @@ METRICS = (
         definition="Over accounts active at the start: Σ MRR at end / Σ MRR at start.",
         needs=SUBS,
         dimensions=SEGMENT_ONLY,
-        value=_retention("mrr_end"),
+        value=_retention(subscriptions.MRR_END),
     ),
     Metric(
         id="upsell_revenue_share",
@@ -87,9 +88,9 @@ METRICS = (
         needs=("deals",),
         dimensions=CHANNEL_ONLY,
         value=Ratio(
-            Ref("won_deals", "expansion_amount"),
-            Ref("won_deals", "amount"),
-            present_when=(Ref("won_deals", "won_rows"),),
+            deals.EXPANSION_AMOUNT,
+            deals.WON_AMOUNT,
+            present_when=(deals.WON_ROWS,),
         ),
     ),
     Metric(
@@ -103,9 +104,9 @@ METRICS = (
         needs=("deals",),
         dimensions=CHANNEL_ONLY,
         value=Ratio(
-            Ref("won_deals", "existing_amount"),
-            Ref("won_deals", "amount"),
-            present_when=(Ref("won_deals", "won_rows"),),
+            deals.EXISTING_AMOUNT,
+            deals.WON_AMOUNT,
+            present_when=(deals.WON_ROWS,),
         ),
     ),
     Metric(
@@ -118,9 +119,9 @@ METRICS = (
         needs=("activities", "campaigns"),
         dimensions=EMAIL_DIMENSIONS,
         value=Ratio(
-            Ref("email", "customer_opens"),
-            Ref("email", "customer_delivered"),
-            present_when=(Ref("email", "customer_opens"), Ref("email", "customer_email_rows")),
+            email.CUSTOMER_OPENS,
+            email.CUSTOMER_DELIVERED,
+            present_when=(email.CUSTOMER_OPENS, email.CUSTOMER_EMAIL_ROWS),
         ),
     ),
     Metric(
@@ -133,9 +134,9 @@ METRICS = (
         needs=("activities", "campaigns"),
         dimensions=EMAIL_DIMENSIONS,
         value=Ratio(
-            Ref("email", "customer_clicks"),
-            Ref("email", "customer_delivered"),
-            present_when=(Ref("email", "customer_clicks"), Ref("email", "customer_email_rows")),
+            email.CUSTOMER_CLICKS,
+            email.CUSTOMER_DELIVERED,
+            present_when=(email.CUSTOMER_CLICKS, email.CUSTOMER_EMAIL_ROWS),
         ),
     ),
     Metric(
@@ -149,9 +150,9 @@ METRICS = (
         needs=("nps_responses",),
         dimensions=SEGMENT_ONLY,
         value=Ratio(
-            Ref("nps", "net_promoters"),
-            Ref("nps", "responses"),
-            present_when=(Ref("nps", "responses"),),
+            surveys.NET_PROMOTERS,
+            surveys.RESPONSES,
+            present_when=(surveys.RESPONSES,),
             scale=100.0,
         ),
     ),

@@ -1,5 +1,7 @@
 """Nurture: which programs nurture best, where leads stall, what lifts scores, how many MQLs."""
 
+from lifecycle_metrics.metrics.families import costs, email, funnel
+from lifecycle_metrics.metrics.families.cohorts import cohort
 from lifecycle_metrics.metrics.spec import (
     CHANNEL_ONLY,
     CONTACT_DIMENSIONS,
@@ -10,7 +12,7 @@ from lifecycle_metrics.metrics.spec import (
     Stage,
     Unit,
 )
-from lifecycle_metrics.metrics.values import CostPer, Count, Median, Ratio, Ref
+from lifecycle_metrics.metrics.values import CostPer, Count, Measure, Median, Ratio
 
 PROGRAMS = "Which automated programs nurture best?"
 STALL = "Where do leads stall or drop out?"
@@ -19,18 +21,10 @@ MQLS = "How many MQLs, at what cost?"
 EMAIL_NEEDS = ("activities", "campaigns")
 
 
-def _email_rate(numerator: str, denominator: str) -> Ratio:
-    return Ratio(
-        Ref("email", f"nurture_{numerator}"),
-        Ref("email", f"nurture_{denominator}"),
-        present_when=(
-            Ref("email", f"nurture_{numerator}"),
-            Ref(
-                "email",
-                "nurture_email_rows" if denominator == "delivered" else f"nurture_{denominator}",
-            ),
-        ),
-    )
+def _email_rate(numerator: Measure, denominator: Measure) -> Ratio:
+    # a member with sends but no delivery (all bounced) still appears: SPEC's set is the rows
+    shown = email.NURTURE_EMAIL_ROWS if denominator is email.NURTURE_DELIVERED else denominator
+    return Ratio(numerator, denominator, present_when=(numerator, shown))
 
 
 METRICS = (
@@ -46,7 +40,7 @@ METRICS = (
         needs=("stage_changes",),
         dimensions=CONTACT_DIMENSIONS,
         additive=True,
-        value=Count(Ref("reopened", "contacts")),
+        value=Count(funnel.REOPENED_CONTACTS),
     ),
     Metric(
         id="nurture_open_rate",
@@ -58,7 +52,7 @@ METRICS = (
         "campaign, message) / delivered (sends − bounces) in the month.",
         needs=EMAIL_NEEDS,
         dimensions=EMAIL_DIMENSIONS,
-        value=_email_rate("opens", "delivered"),
+        value=_email_rate(email.NURTURE_OPENS, email.NURTURE_DELIVERED),
     ),
     Metric(
         id="nurture_click_rate",
@@ -69,7 +63,7 @@ METRICS = (
         definition="Automated prospect programs: unique human clicks / delivered in the month.",
         needs=EMAIL_NEEDS,
         dimensions=EMAIL_DIMENSIONS,
-        value=_email_rate("clicks", "delivered"),
+        value=_email_rate(email.NURTURE_CLICKS, email.NURTURE_DELIVERED),
     ),
     Metric(
         id="nurture_click_to_open_rate",
@@ -80,7 +74,7 @@ METRICS = (
         definition="Automated prospect programs: unique clicks / unique opens in the month.",
         needs=EMAIL_NEEDS,
         dimensions=EMAIL_DIMENSIONS,
-        value=_email_rate("clicks", "opens"),
+        value=_email_rate(email.NURTURE_CLICKS, email.NURTURE_OPENS),
     ),
     Metric(
         id="new_lead_score_median",
@@ -92,7 +86,7 @@ METRICS = (
         "it that have a score by then.",
         needs=("contacts", "lead_scores"),
         dimensions=CONTACT_DIMENSIONS,
-        value=Median(Ref("new_lead_scores", "median_score"), Ref("new_lead_scores", "contacts")),
+        value=Median(funnel.MEDIAN_SCORE, funnel.SCORED_LEADS),
     ),
     Metric(
         id="mqls",
@@ -105,7 +99,7 @@ METRICS = (
         needs=("stage_changes",),
         dimensions=CONTACT_DIMENSIONS,
         additive=True,
-        value=Count(Ref("reach", "mqls")),
+        value=Count(funnel.MQLS),
     ),
     Metric(
         id="cost_per_mql",
@@ -117,7 +111,7 @@ METRICS = (
         definition="Cost(m) / mqls.",
         needs=("stage_changes", "costs"),
         dimensions=CHANNEL_ONLY,
-        value=CostPer(Ref("reach", "mqls")),
+        value=CostPer(costs.COST, costs.COST_ROWS, funnel.MQLS),
     ),
     Metric(
         id="lead_to_mql_rate",
@@ -129,11 +123,6 @@ METRICS = (
         "days of their lead time (immature until 90 days after the month ends).",
         needs=("stage_changes",),
         dimensions=CONTACT_DIMENSIONS,
-        value=Ratio(
-            Ref("cohorts", "lead_converted"),
-            Ref("cohorts", "lead_cohort"),
-            present_when=(Ref("cohorts", "lead_cohort"),),
-            window_days=90,
-        ),
+        value=cohort("lead", "mql", within_days=90).rate(),
     ),
 )
