@@ -65,7 +65,14 @@ def connect_spark(master: str | None = None) -> Any:
     """An Ibis connection on the Spark session."""
     import ibis
 
-    return ibis.pyspark.connect(spark_session(master))
+    session = spark_session(master)  # first: it names a missing PySpark itself
+    try:
+        backend = ibis.pyspark
+    except ImportError:
+        raise MissingDriver(
+            "--engine pyspark needs Ibis's pyspark backend: pip install 'lifecycle-metrics[spark]'"
+        ) from None
+    return backend.connect(session)
 
 
 def _numbered(session: Any, frame: Any, first_row: int) -> Any:
