@@ -414,7 +414,7 @@ def test_engine_usage_errors(runner: CliRunner, extra: list[str], message: str) 
 
 
 def test_memory_limit_is_the_whole_run_budget() -> None:
-    from lifecycle_metrics.dataset import connect, memory_bytes
+    from lifecycle_metrics.engines.duckdb import connect, memory_bytes
 
     assert memory_bytes("4GB") == 4 * 10**9 and memory_bytes(" 512 MiB ") == 512 * 2**20
     # DuckDB's own limit is three quarters of it: 3e9 bytes = 2861 MiB

@@ -16,9 +16,8 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from lifecycle_metrics import __version__
+from lifecycle_metrics import __version__, engines
 from lifecycle_metrics.console import err, out, progress
-from lifecycle_metrics.engines import Engine
 from lifecycle_metrics.errors import DataError, LifecycleError, UsageError
 from lifecycle_metrics.metrics.catalog import CATALOG
 from lifecycle_metrics.render import (
@@ -108,8 +107,12 @@ QuarantineOption = Annotated[
     ),
 ]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")]
+if TYPE_CHECKING:
+    EngineName = str
+else:  # the registered engines' names, as an enum: typer offers an enum's values as choices
+    EngineName = engines.choices()
 EngineOption = Annotated[
-    Engine,
+    EngineName,
     typer.Option(
         "--engine",
         help="Where to compute: embedded duckdb (default), pyspark (reads the folder's files, "
@@ -151,7 +154,7 @@ def _load(
     tz: str,
     quarantine: Path | None,
     quiet: bool,
-    engine: Engine = Engine.duckdb,
+    engine: str = engines.DEFAULT,
     spark_master: str | None = None,
     memory_limit: str | None = None,
 ) -> Dataset:
@@ -185,7 +188,7 @@ def validate(
     tz: TzOption = "UTC",
     output_format: Annotated[ValidateFormat, typer.Option("--format")] = ValidateFormat.table,
     quarantine: QuarantineOption = None,
-    engine: EngineOption = Engine.duckdb,
+    engine: EngineOption = engines.DEFAULT,
     spark_master: SparkMasterOption = None,
     memory_limit: MemoryOption = None,
     quiet: QuietOption = False,
@@ -293,7 +296,7 @@ def metrics(
         str | None, typer.Option("--stage", help="Only this stage's metrics (attract … expand).")
     ] = None,
     quarantine: QuarantineOption = None,
-    engine: EngineOption = Engine.duckdb,
+    engine: EngineOption = engines.DEFAULT,
     spark_master: SparkMasterOption = None,
     memory_limit: MemoryOption = None,
     quiet: QuietOption = False,
@@ -461,7 +464,7 @@ def report(
         typer.Option("--as-of", help="Report as of this instant; later rows are ignored."),
     ] = None,
     quarantine: QuarantineOption = None,
-    engine: EngineOption = Engine.duckdb,
+    engine: EngineOption = engines.DEFAULT,
     spark_master: SparkMasterOption = None,
     memory_limit: MemoryOption = None,
     quiet: QuietOption = False,
@@ -798,8 +801,8 @@ def load_command(
     quiet: QuietOption = False,
 ) -> None:
     """Check a dataset, then write its canonical tables to PostgreSQL (the only writing command)."""
-    from lifecycle_metrics.engines import safe_url
-    from lifecycle_metrics.io.writers import write_postgres
+    from lifecycle_metrics.engines.postgres import write_postgres
+    from lifecycle_metrics.io.urls import safe_url
 
     try:
         dataset = _load(data, tz, quarantine, quiet)

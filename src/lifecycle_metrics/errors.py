@@ -28,3 +28,15 @@ class DataError(LifecycleError, ValueError):
     def __init__(self, message: str, issues: list[Issue] | None = None) -> None:
         super().__init__(message)
         self.issues: list[Issue] = list(issues or [])
+
+
+class MissingDriver(UsageError):
+    """The engine or the URL needs a package that is not installed; the message names it."""
+
+
+class ConnectionFailed(UsageError, ConnectionError):
+    """The database DATA names refused the login or could not be reached; nothing was read.
+
+    A usage error (exit 2) like a DATA folder that does not exist: no data was read, so none is
+    called invalid.
+    """

@@ -277,6 +277,9 @@ TABLES_BY_NAME: dict[str, TableSpec] = {spec.name: spec for spec in TABLES}
 TABLE_NAMES: tuple[str, ...] = tuple(TABLES_BY_NAME)
 # Tables whose `currency` column, when present, must hold a single value across the dataset.
 CURRENCY_TABLES: tuple[str, ...] = ("costs", "deals", "subscriptions")
+# Every table carries the row number of its source (as a spreadsheet shows it) so problems name it.
+ROW = "_row"
+SOURCE_ROW = "_source_row"  # the file row a table written by `lifecycle load` came from
 
 
 def table_spec(name: str) -> TableSpec:

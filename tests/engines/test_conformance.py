@@ -93,7 +93,7 @@ def test_spark_equals_duckdb_on_csv(csv_folder: Path, spark: str) -> None:
 
 def test_spark_equals_duckdb_on_catalog_tables(parquet_folder: Path, spark: str) -> None:
     """Tables already in the Spark catalog (as a cluster's users have them), read in place."""
-    from lifecycle_metrics.engines import spark_session
+    from lifecycle_metrics.engines.pyspark import spark_session
 
     session = spark_session(spark)
     session.sql("CREATE DATABASE IF NOT EXISTS lifecycle_conformance")

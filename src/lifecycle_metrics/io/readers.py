@@ -1,5 +1,7 @@
 """Find the canonical tables in a source and land them, untyped, on embedded DuckDB.
 
+Other engines read their own sources (see `engines`) into the same `RawTable` form.
+
 Raw tables keep every source column under its lower-cased name plus `_row`, the row number as a
 spreadsheet shows it (the header of a CSV file is row 1). Typing and checking happen later, in
 `validate`, so that every bad value can be reported with its row instead of failing the read.
@@ -22,19 +24,11 @@ import ibis.expr.types as ir
 import pyarrow as pa
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
-from lifecycle_metrics.engines import (
-    CATALOG_PREFIX,
-    Engine,
-    postgres_tables,
-    safe_url,
-    spark_catalog_tables,
-    spark_tables,
-)
 from lifecycle_metrics.errors import DataError, UsageError
 from lifecycle_metrics.io.csvfile import CsvProblem, is_plain, read_header, read_records
-from lifecycle_metrics.schema import TABLE_NAMES
+from lifecycle_metrics.io.urls import connecting, safe_url
+from lifecycle_metrics.schema import ROW, TABLE_NAMES
 
-ROW = "_row"
 FILE_ROW = "_lifecycle_file_row"  # internal: the row a CSV record came from
 FILE_SUFFIXES = (".csv", ".parquet")
 DATABASE_SUFFIXES = (".duckdb", ".ddb", ".db")
@@ -292,12 +286,15 @@ def _land_duckdb_file(
 
 def _land_url(con: DuckDBBackend, url: str, progress: Progress, only: frozenset[str]) -> RawSource:
     """Copy the canonical tables of any Ibis-reachable database into embedded DuckDB."""
-    try:
-        remote = ibis.connect(url)
+    with connecting(url):
+        try:
+            remote = ibis.connect(url)
+        except ValueError:  # no Ibis backend reads this scheme, or the URL is malformed
+            raise UsageError(
+                f"DATA {safe_url(url)!r}: no Ibis backend reads this URL; give a dataset "
+                "folder, a DuckDB file or a connection URL such as postgres://user@host/db"
+            ) from None
         names = remote.list_tables()
-    except Exception as error:  # any backend's connection error; shown without credentials
-        safe = re.sub(r"//[^@/]*@", "//***@", url)
-        raise DataError(f"{safe}: cannot connect: {type(error).__name__}") from None
     found = [name for name in names if name.lower() in only]
     ignored = [name for name in names if name.lower() not in TABLE_NAMES]
     tables: dict[str, RawTable] = {}
@@ -317,63 +314,19 @@ def _land_url(con: DuckDBBackend, url: str, progress: Progress, only: frozenset[
     return RawSource(tables=tables, ignored=ignored)
 
 
-def _postgres_source(con: Any, url: str, wanted: frozenset[str]) -> RawSource:
-    tables, ignored = postgres_tables(con, wanted)
-    return RawSource(
-        tables={
-            name: RawTable(
-                name=name,
-                table=table,
-                source=f"{safe_url(url)}:{name}",
-                row_count=int(table.count().execute()),
-            )
-            for name, table in tables.items()
-        },
-        ignored=ignored,
-    )
-
-
-def _spark_source(con: Any, text: str, say: Progress, wanted: frozenset[str]) -> RawSource:
-    if text.startswith(CATALOG_PREFIX):
-        found, ignored = spark_catalog_tables(con, text[len(CATALOG_PREFIX) :], wanted, say)
-    else:
-        found, ignored = spark_tables(
-            con, Path(text.removeprefix("file://")).expanduser(), wanted, say
-        )
-    return RawSource(
-        tables={
-            name: RawTable(
-                name=name,
-                table=table,
-                source=source,
-                row_count=int(table.count().execute()),
-                text_source=is_text,
-            )
-            for name, (table, source, is_text) in found.items()
-        },
-        ignored=ignored,
-    )
-
-
 def read_raw_tables(
     con: Any,
     data: str | Path,
     progress: Progress | None = None,
     only: frozenset[str] | None = None,
-    engine: Engine = Engine.duckdb,
 ) -> RawSource:
-    """Land the canonical tables found in `data` (folder, DuckDB file or URL) on `con`.
+    """Land the canonical tables found in `data` (folder, DuckDB file or URL) on DuckDB `con`.
 
     `only` limits reading to the named tables (a computation reads what its metrics need).
-    On PostgreSQL the tables are read where they are; Spark reads a folder's files itself.
     """
     say = progress or (lambda _message: None)
     wanted = frozenset(TABLE_NAMES) if only is None else only
     text = str(data)
-    if engine is Engine.postgres:
-        return _postgres_source(con, text, wanted)
-    if engine is Engine.pyspark:
-        return _spark_source(con, text, say, wanted)
     if URL_PATTERN.match(text) and not text.lower().startswith("file://"):
         if text.lower().startswith("duckdb://"):
             return _land_duckdb_file(con, Path(text[len("duckdb://") :]), say, wanted)

@@ -17,9 +17,8 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
-from lifecycle_metrics.dataset import Dataset
-from lifecycle_metrics.engines import ROW, SOURCE_ROW, connect_postgres, safe_url
 from lifecycle_metrics.errors import UsageError
+from lifecycle_metrics.schema import ROW, SOURCE_ROW
 
 Progress = Callable[[str], None]
 COPY_CHUNK = 1 << 20
@@ -29,21 +28,26 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def write_postgres(
-    dataset: Dataset, url: str, *, replace: bool = False, progress: Progress | None = None
+def write_tables(
+    clean: dict[str, ir.Table],
+    target: Any,
+    shown: str,
+    *,
+    replace: bool = False,
+    progress: Progress | None = None,
 ) -> dict[str, int]:
-    """Write every clean table of `dataset` to the database at `url`; rows per table."""
+    """Write clean tables through `target`, a PostgreSQL connection (`shown` names it in
+    messages, without credentials); rows per table."""
     say = progress or (lambda _message: None)
-    target = connect_postgres(url)
     existing = {name.lower() for name in target.list_tables()}
-    clash = sorted(existing & set(dataset.tables))
+    clash = sorted(existing & set(clean))
     if clash and not replace:
         raise UsageError(
-            f"{safe_url(url)} already holds {', '.join(clash)}: pass --replace to overwrite them"
+            f"{shown} already holds {', '.join(clash)}: pass --replace to overwrite them"
         )
     written: dict[str, int] = {}
     folder = Path(tempfile.mkdtemp(prefix="lifecycle-load-"))
-    for name, table in dataset.tables.items():
+    for name, table in clean.items():
         say(f"writing {name}")
         canonical = _canonical(table.rename({SOURCE_ROW: ROW}))
         columns = list(canonical.columns)

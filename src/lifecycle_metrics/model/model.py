@@ -7,54 +7,19 @@ funnel stage, the account of each contact — are built here as Ibis expressions
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, Self
 
 import ibis
 import ibis.expr.types as ir
 
 from lifecycle_metrics.dataset import Dataset
-from lifecycle_metrics.errors import DataError, UsageError
-from lifecycle_metrics.periods import month_index, month_label, month_of_utc, month_start_utc
-from lifecycle_metrics.schema import FUNNEL_STAGES, TABLES_BY_NAME
+from lifecycle_metrics.model.window import Run, RunWindow, measure_run
+from lifecycle_metrics.periods import month_index
+from lifecycle_metrics.schema import FUNNEL_STAGES
 
 UNKNOWN = "unknown"
-# Tables whose rows carry a contact_id: removed with an internal contact (SPEC §3).
-CONTACT_TABLES = (
-    "stage_changes",
-    "activities",
-    "lead_scores",
-    "nps_responses",
-    "deals",
-    "web_sessions",
-    "product_usage",
-)
-
-
-@dataclass(frozen=True)
-class RunWindow:
-    """The instants and months one run reports on."""
-
-    tz: str
-    as_of: datetime  # naive UTC
-    months: tuple[int, ...]  # month indexes reported, ascending
-
-    def start(self, month: int) -> datetime:
-        """start(m) as naive UTC."""
-        return month_start_utc(month, self.tz)
-
-    def mature(self, month: int, within_days: int) -> bool:
-        """Whether a cohort month's window had closed by as_of."""
-        from datetime import timedelta
-
-        return self.start(month + 1) + timedelta(hours=24 * within_days) <= self.as_of
-
-    @property
-    def labels(self) -> tuple[str, ...]:
-        """'YYYY-MM' of every reported month."""
-        return tuple(month_label(month) for month in self.months)
 
 
 def _label(value: ir.Value) -> ir.StringValue:
@@ -62,113 +27,58 @@ def _label(value: ir.Value) -> ir.StringValue:
     return value.cast("string").fill_null(UNKNOWN)  # type: ignore[return-value]
 
 
-def _event_times(tables: dict[str, ir.Table]) -> list[tuple[ir.Table, ir.Value]]:
-    """Every event timestamp column of SPEC §3's as_of list, with the table it is read from."""
-    columns: list[tuple[ir.Table, ir.Value]] = []
-    for name, table in tables.items():
-        for column in TABLES_BY_NAME[name].event_columns:
-            columns.append((table, table[column]))
-    if "deals" in tables:
-        deals = tables["deals"]
-        closed = ibis.ifelse(
-            deals.status.isin(("won", "lost")), deals.closed_at, ibis.null("timestamp")
-        )
-        columns.append((deals, closed))
-    return columns
-
-
-def _event_span(tables: dict[str, ir.Table]) -> tuple[Any, Any]:
-    """(earliest, latest) event timestamp over every event column, in one query."""
-    parts = [
-        table.aggregate(lo=column.cast("timestamp").min(), hi=column.cast("timestamp").max())
-        for table, column in _event_times(tables)
-    ]
-    if not parts:
-        return None, None
-    spans = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
-    row = spans.aggregate(lo=spans.lo.min(), hi=spans.hi.max()).to_pyarrow().to_pylist()[0]
-    return row["lo"], row["hi"]
-
-
-def _present(value: Any) -> bool:
-    return value is not None and not isinstance(value, float) and str(value) != "NaT"
-
-
 class Model:
-    """Shared expressions for one run: filtered tables, contacts, reach times, months."""
+    """Shared expressions for one run: filtered tables, contacts, reach times, months.
 
-    def __init__(
-        self,
+    `Model(dataset, as_of=…, first_month=…, last_month=…)` measures the run from the data
+    (`Model.measure`: the model layer's only queries); `Model.of` builds one from a run already
+    measured and only stores it.
+    """
+
+    dataset: Dataset
+    tz: str
+    con: Any
+    tables: dict[str, ir.Table]
+    window: RunWindow
+    as_of: datetime
+
+    def __new__(
+        cls,
         dataset: Dataset,
         *,
         as_of: datetime | None = None,
         first_month: int | None = None,
         last_month: int | None = None,
-    ) -> None:
-        self.dataset = dataset
-        self.tz = dataset.tz
-        self.con = dataset.con
-        without_internal = self._remove_internal(dataset.tables)
-        self.as_of = as_of if as_of is not None else self._latest_event(without_internal)
-        self.tables = self._up_to(without_internal, self.as_of)
-        earliest = self._earliest_event(self.tables)
-        # nothing on or before as_of: the as_of month alone, with nothing counted in it
-        start = earliest if earliest is not None else self.as_of
-        first = first_month if first_month is not None else month_of_utc(start, self.tz)
-        last = last_month if last_month is not None else month_of_utc(self.as_of, self.tz)
-        if first > last:
-            raise UsageError(f"--from {month_label(first)} is after --to {month_label(last)}")
-        months = tuple(
-            m for m in range(first, last + 1) if month_start_utc(m, self.tz) <= self.as_of
+    ) -> Self:
+        """The model of `dataset`, its window measured (kept so every caller reads as before)."""
+        return cls.measure(dataset, as_of=as_of, first_month=first_month, last_month=last_month)
+
+    @classmethod
+    def measure(
+        cls,
+        dataset: Dataset,
+        *,
+        as_of: datetime | None = None,
+        first_month: int | None = None,
+        last_month: int | None = None,
+    ) -> Self:
+        """Measure as_of and the months from the data (unless given), then build the model."""
+        run = measure_run(
+            dataset.tables, dataset.tz, as_of=as_of, first_month=first_month, last_month=last_month
         )
-        self.window = RunWindow(tz=self.tz, as_of=self.as_of, months=months)
+        return cls.of(dataset, run)
 
-    # -- filtering -----------------------------------------------------------------------------
-    @staticmethod
-    def _remove_internal(tables: dict[str, ir.Table]) -> dict[str, ir.Table]:
-        if "contacts" not in tables:
-            return dict(tables)
-        contacts = tables["contacts"]
-        internal = contacts.filter(contacts.is_internal).select(_internal_id=contacts.contact_id)
-        kept = {"contacts": contacts.filter(~contacts.is_internal)}
-        for name, table in tables.items():
-            if name in CONTACT_TABLES:
-                kept[name] = table.anti_join(internal, table.contact_id == internal._internal_id)
-            elif name != "contacts":
-                kept[name] = table
-        return kept
-
-    @staticmethod
-    def _latest_event(tables: dict[str, ir.Table]) -> datetime:
-        latest = _event_span(tables)[1]
-        if not _present(latest):
-            raise DataError("the dataset has no event timestamp to take as_of from; give --as-of")
-        return _as_datetime(latest)
-
-    @staticmethod
-    def _earliest_event(tables: dict[str, ir.Table]) -> datetime | None:
-        earliest = _event_span(tables)[0]
-        return _as_datetime(earliest) if _present(earliest) else None
-
-    @staticmethod
-    def _up_to(tables: dict[str, ir.Table], as_of: datetime) -> dict[str, ir.Table]:
-        """Ignore rows whose event lies after as_of; a deal closed later is still open then."""
-        limit = ibis.literal(as_of, type="timestamp")
-        kept: dict[str, ir.Table] = {}
-        for name, table in tables.items():
-            events = TABLES_BY_NAME[name].event_columns
-            if events:
-                table = table.filter(table[events[0]] <= limit)
-            if name == "deals":
-                closed_later = table.closed_at > limit
-                table = table.mutate(
-                    status=ibis.ifelse(closed_later.fill_null(False), "open", table.status),
-                    closed_at=ibis.ifelse(
-                        closed_later.fill_null(False), ibis.null("timestamp"), table.closed_at
-                    ),
-                )
-            kept[name] = table
-        return kept
+    @classmethod
+    def of(cls, dataset: Dataset, run: Run) -> Self:
+        """The model of a measured run: stores the values, runs no query."""
+        model = object.__new__(cls)
+        model.dataset = dataset
+        model.tz = dataset.tz
+        model.con = dataset.con
+        model.tables = run.tables
+        model.window = run.window
+        model.as_of = run.window.as_of
+        return model
 
     # -- shared pieces -------------------------------------------------------------------------
     def has(self, *names: str) -> bool:
@@ -279,11 +189,4 @@ class Model:
         )
 
 
-def _as_datetime(value: object) -> datetime:
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None) if value.tzinfo else value
-    to_pydatetime = getattr(value, "to_pydatetime", None)
-    if to_pydatetime is not None:
-        result = to_pydatetime()
-        return result.replace(tzinfo=None) if result.tzinfo else result  # type: ignore[no-any-return]
-    raise TypeError(f"not a timestamp: {value!r}")
+__all__ = ["UNKNOWN", "Model", "RunWindow"]

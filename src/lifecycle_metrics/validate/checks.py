@@ -7,21 +7,22 @@ rules that fired; the clean table is the rows with no flag set.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 
-from lifecycle_metrics.engines import materialize
-from lifecycle_metrics.io.readers import ROW, RawTable
+from lifecycle_metrics.io.readers import RawTable
 from lifecycle_metrics.periods import ReportZone
-from lifecycle_metrics.schema import ColumnType, TableSpec
+from lifecycle_metrics.schema import ROW, ColumnType, TableSpec
 from lifecycle_metrics.validate.coerce import coerce, trimmed
 
 VALUE_PREFIX = "_v_"
 FLAG_PREFIX = "_e_"
 DETAIL_PREFIX = "_d_"
+# The engine's way to compute a table once and keep it for the run (name, expression → table).
+Materialize = Callable[[str, ir.Table], ir.Table]
 
 
 @dataclass(frozen=True)
@@ -63,13 +64,23 @@ class CheckedTable:
             combined = combined | flag
         return combined  # type: ignore[return-value]
 
-    def stage_bad(self, con: Any, name: str) -> ir.Table:
+    def stage_bad(self, materialize: Materialize, name: str) -> ir.Table:
         """Materialise the rows that break a rule: row number, flags and details."""
         keep = [ROW, *(rule.flag for rule in self.rules)]
         keep += [rule.detail for rule in self.rules if rule.detail and rule.detail not in keep]
         rows = self.expr.filter(self.any_flag(self.expr)).select(*dict.fromkeys(keep))
-        self.bad = materialize(con, name, rows)
+        self.bad = materialize(name, rows)
         return self.bad
+
+    def set_aside(self) -> ir.Table:
+        """The staged bad rows as a quarantine file shows them: row, source values, reason."""
+        staged = self.bad
+        assert staged is not None, "only staged bad rows are set aside"
+        rows = self.with_raw(staged.select(staged[ROW], reason=self.reasons(staged)))
+        keep = [column for column in self.raw.table.columns if column != ROW]
+        return rows.select(
+            row=rows[ROW], **{c: rows[c] for c in keep}, reason=rows.reason
+        ).order_by("row")
 
     @property
     def extra_columns(self) -> list[str]:

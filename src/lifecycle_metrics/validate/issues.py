@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+EXAMPLES_PER_RULE = 20  # issues kept (and shown) per rule; the count covers them all
+
 
 class Level(StrEnum):
     """How serious an issue is: errors make data invalid, warnings only inform."""

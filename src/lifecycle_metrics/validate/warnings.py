@@ -10,6 +10,7 @@ import ibis
 import ibis.expr.types as ir
 
 from lifecycle_metrics.schema import KNOWN_ACTIVITY_TYPES, TABLES_BY_NAME
+from lifecycle_metrics.validate.issues import EXAMPLES_PER_RULE, Issue, Level, RuleCount
 
 
 @dataclass(frozen=True)
@@ -142,3 +143,41 @@ def find_warnings(tables: Tables, now: datetime) -> list[WarningFinding]:
     ]
     found = [finding for rule in singles if (finding := rule(tables)) is not None]
     return found + _future_timestamps(tables, now)
+
+
+def warning_counts(tables: Tables, now: datetime, sources: dict[str, str]) -> list[RuleCount]:
+    """Every warning that fires on the clean tables, counted, with its first examples.
+
+    `sources` names the file (or database table) each table was read from, for the examples.
+    """
+    counts: list[RuleCount] = []
+    for finding in find_warnings(tables, now):
+        # the total rides along on every example row, so each rule is one query
+        found = finding.rows.mutate(_total=finding.rows._row.count().over())
+        rows = found.order_by("_row").limit(EXAMPLES_PER_RULE).to_pyarrow().to_pylist()
+        if not rows:
+            continue
+        examples = tuple(
+            Issue(
+                level=Level.WARNING,
+                rule=finding.rule,
+                table=finding.table,
+                file=sources[finding.table],
+                row=int(row["_row"]),
+                column=finding.column,
+                value=row["value"],
+                expected=finding.expected.replace("{detail}", str(row["detail"])),
+            )
+            for row in rows
+        )
+        counts.append(
+            RuleCount(
+                level=Level.WARNING,
+                rule=finding.rule,
+                table=finding.table,
+                column=finding.column,
+                count=int(rows[0]["_total"]),
+                examples=examples,
+            )
+        )
+    return counts

@@ -1,94 +1,25 @@
-"""Where the computation runs: embedded DuckDB (default), PySpark, or PostgreSQL.
+"""PySpark: Spark reads a folder's files itself, or tables of its catalog; frames are cached.
 
-The metric definitions, the model and the validation are the same Ibis expressions on every
-engine; only connecting, landing raw tables and materialising intermediate tables differ, and
-they live here. Nothing is ever written to a user's database except by `lifecycle load`:
-intermediate tables on PostgreSQL are session TEMP tables, dropped when the connection closes.
+One session per process: `local[*]`, or `--spark-master`, or Spark Connect (`SPARK_REMOTE`).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import tempfile
-from collections.abc import Callable
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from lifecycle_metrics.engines.base import Engine, Progress, Settings
+from lifecycle_metrics.errors import DataError, MissingDriver, UsageError
+from lifecycle_metrics.io.readers import RawSource, RawTable
+from lifecycle_metrics.io.urls import safe_url
+from lifecycle_metrics.schema import ROW, TABLE_NAMES
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-from lifecycle_metrics.errors import DataError, UsageError
-from lifecycle_metrics.schema import TABLE_NAMES
-
-ROW = "_row"
-SOURCE_ROW = "_source_row"  # the file row a table written by `lifecycle load` came from
-Progress = Callable[[str], None]
-
-
-class Engine(StrEnum):
-    """The engines metrics run on."""
-
-    duckdb = "duckdb"
-    pyspark = "pyspark"
-    postgres = "postgres"
-
-
-def safe_url(url: str) -> str:
-    """A connection URL with any credentials masked, for messages."""
-    return re.sub(r"//[^@/]*@", "//***@", url)
-
-
-def backend_name(con: Any) -> str:
-    """The Ibis backend's name (duckdb, pyspark, postgres, …)."""
-    return str(getattr(con, "name", "duckdb"))
-
-
-def materialize(con: Any, name: str, expr: ir.Table) -> ir.Table:
-    """Compute `expr` once and keep it for the run (a TEMP table, or a cached Spark frame)."""
-    if backend_name(con) == "pyspark":
-        return expr.cache()
-    return con.create_table(name, expr, temp=True, overwrite=True)  # type: ignore[no-any-return]
-
-
-# -- PostgreSQL ----------------------------------------------------------------------------
-def connect_postgres(url: str) -> Any:
-    """A connection to the PostgreSQL database of `url` (credentials from it or PG* vars)."""
-    if not url.lower().startswith(("postgres://", "postgresql://")):
-        raise UsageError(
-            f"--engine postgres needs DATA to be a postgres:// URL, not {safe_url(url)!r}"
-        )
-    try:
-        import ibis
-
-        con = ibis.connect(url)
-        con.raw_sql("SET TIME ZONE 'UTC'")  # naive timestamps are UTC in every engine
-    except Exception as error:  # any driver error; shown without credentials
-        raise DataError(f"{safe_url(url)}: cannot connect: {type(error).__name__}") from None
-    return con
-
-
-def postgres_tables(con: Any, only: frozenset[str]) -> tuple[dict[str, ir.Table], list[str]]:
-    """The canonical tables of the connection's schema (names from the catalog only)."""
-    import ibis
-
-    names = con.list_tables()
-    found = {name.lower(): name for name in names if name.lower() in only}
-    ignored = [name for name in names if name.lower() not in TABLE_NAMES]
-    tables: dict[str, ir.Table] = {}
-    for canonical, name in found.items():
-        table = con.table(name)
-        table = table.rename({column.lower(): column for column in table.columns})
-        if SOURCE_ROW in table.columns:
-            table = table.mutate(**{ROW: table[SOURCE_ROW].cast("int64")}).drop(SOURCE_ROW)
-        else:  # a table of the user's: rows numbered in the order the database returns them
-            table = table.mutate(**{ROW: ibis.row_number() + 1})
-        tables[canonical] = table
-    return tables, ignored
-
-
-# -- Spark ---------------------------------------------------------------------------------
+CATALOG_PREFIX = "catalog:"
 _SESSION: Any = None
 
 
@@ -100,7 +31,7 @@ def spark_session(master: str | None = None) -> Any:
     try:
         from pyspark.sql import SparkSession
     except ImportError:
-        raise UsageError(
+        raise MissingDriver(
             "--engine pyspark needs PySpark: pip install 'lifecycle-metrics[spark]'"
         ) from None
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
@@ -134,7 +65,14 @@ def connect_spark(master: str | None = None) -> Any:
     """An Ibis connection on the Spark session."""
     import ibis
 
-    return ibis.pyspark.connect(spark_session(master))
+    session = spark_session(master)  # first: it names a missing PySpark itself
+    try:
+        backend = ibis.pyspark
+    except ImportError:
+        raise MissingDriver(
+            "--engine pyspark needs Ibis's pyspark backend: pip install 'lifecycle-metrics[spark]'"
+        ) from None
+    return backend.connect(session)
 
 
 def _numbered(session: Any, frame: Any, first_row: int) -> Any:
@@ -163,9 +101,6 @@ def _numbered(session: Any, frame: Any, first_row: int) -> Any:
     joined = tagged.join(F.broadcast(starts), "_lc_part")
     row = F.col("_lc_before") + F.col("_lc_id").bitwiseAND(F.lit(low_bits)) + first_row
     return joined.withColumn(ROW, row).drop("_lc_id", "_lc_part", "_lc_before")
-
-
-CATALOG_PREFIX = "catalog:"
 
 
 def _raw_view(con: Any, name: str, frame: Any, first_row: int) -> ir.Table:
@@ -253,3 +188,50 @@ def spark_tables(
             first_row = 1
         found[stem] = (_raw_view(con, stem, frame, first_row), str(path), text)
     return found, ignored
+
+
+class PySpark(Engine):
+    """Spark: DATA is a folder of CSV/Parquet files, or `catalog:<database>`."""
+
+    name = "pyspark"
+
+    def connect(self, data: str, settings: Settings, say: Progress) -> Any:
+        """The process's Spark session (started on first use) once DATA is one Spark reads."""
+        is_catalog = data.startswith(CATALOG_PREFIX)
+        if not is_catalog and not Path(data.removeprefix("file://")).expanduser().is_dir():
+            raise UsageError(
+                f"--engine pyspark reads a dataset folder of <table>.csv / <table>.parquet "
+                f"files, or {CATALOG_PREFIX}<database> of the Spark catalog; "
+                f"{safe_url(data)!r} is neither"
+            )
+        say("starting Spark")
+        return connect_spark(settings.spark_master)
+
+    def read_tables(self, con: Any, data: str, only: frozenset[str], say: Progress) -> RawSource:
+        """The folder's files or the catalog database's tables, rows numbered as Spark scans."""
+        if data.startswith(CATALOG_PREFIX):
+            found, ignored = spark_catalog_tables(con, data[len(CATALOG_PREFIX) :], only, say)
+        else:
+            found, ignored = spark_tables(
+                con, Path(data.removeprefix("file://")).expanduser(), only, say
+            )
+        return RawSource(
+            tables={
+                name: RawTable(
+                    name=name,
+                    table=table,
+                    source=source,
+                    row_count=int(table.count().execute()),
+                    text_source=is_text,
+                )
+                for name, (table, source, is_text) in found.items()
+            },
+            ignored=ignored,
+        )
+
+    def materialize(self, con: Any, name: str, expr: ir.Table) -> ir.Table:
+        """A cached frame: Spark keeps it for the session (TEMP tables are not Spark's)."""
+        return expr.cache()
+
+
+ENGINE = PySpark()
