@@ -178,12 +178,24 @@ def python_utc_to_local(utc: datetime, tz_name: str) -> datetime:
 
 
 def month_label(index: int) -> str:
-    """'YYYY-MM' of a month index."""
+    """'YYYY-MM' of a month index.
+
+    >>> month_label(24290)
+    '2024-03'
+    """
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def parse_month(text: str, *, option: str = "month") -> int:
-    """The month index of 'YYYY-MM', or a usage error naming the option."""
+    """The month index of 'YYYY-MM', or a usage error naming the option.
+
+    >>> parse_month("2024-03")
+    24290
+    >>> parse_month("2024-13", option="--month")
+    Traceback (most recent call last):
+    ...
+    lifecycle_metrics.errors.UsageError: --month '2024-13' is not a month: expected YYYY-MM, ...
+    """
     match = MONTH_PATTERN.match(text.strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise UsageError(f"{option} {text!r} is not a month: expected YYYY-MM, e.g. 2024-03")
@@ -195,7 +207,11 @@ def parse_month(text: str, *, option: str = "month") -> int:
 
 
 def month_start_utc(index: int, tz_name: str) -> datetime:
-    """start(m): the UTC instant of local midnight on the first day of month `index`."""
+    """start(m): the UTC instant of local midnight on the first day of month `index`.
+
+    >>> month_start_utc(parse_month("2024-07"), "Europe/Paris")
+    datetime.datetime(2024, 6, 30, 22, 0)
+    """
     return python_local_to_utc(datetime(index // 12, index % 12 + 1, 1), tz_name)
 
 

@@ -94,7 +94,12 @@ CHECKS: tuple[Check, ...] = (
 def check_catalog(
     metrics: Iterable[Metric], families: Mapping[str, Family] = FAMILIES
 ) -> list[CatalogIssue]:
-    """Issues found in the declarations alone (no data read)."""
+    """Issues found in the declarations alone (no data read).
+
+    >>> from lifecycle_metrics.metrics.catalog import CATALOG
+    >>> check_catalog(CATALOG)
+    []
+    """
     return [
         CatalogIssue(metric.id, problem)
         for metric in metrics

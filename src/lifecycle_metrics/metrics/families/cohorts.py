@@ -139,7 +139,12 @@ COHORT_FAMILY = register(
 
 
 def cohort(start: str, end: str, *, within_days: int) -> Cohort:
-    """The cohort from `start` to `end`, registered on first declaration with its measures."""
+    """The cohort from `start` to `end`, registered on first declaration with its measures.
+
+    >>> declared = cohort("sql", "customer", within_days=180)
+    >>> declared.name, declared.converted.name, declared.rate().cohort_days
+    ('sql_to_customer', 'sql_to_customer_converted', 180)
+    """
     name = f"{start}_to_{end}"
     if name in COHORTS:
         declared = COHORTS[name]
