@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
-LIFECYCLE = [sys.executable, "-m", "lifecycle_metrics.entry"]
+LIFECYCLE = [str(Path(sys.executable).parent / "lifecycle")]
 DIMS = ["--by", "channel", "--by", "source", "--by", "campaign_id", "--by", "segment"]
 
 
