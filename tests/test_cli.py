@@ -293,7 +293,7 @@ def test_catalog_formats(runner: CliRunner) -> None:
 
 
 def test_generated_docs_match_the_catalog() -> None:
-    from lifecycle_metrics.render import catalog_markdown
+    from lifecycle_metrics.render.catalog import catalog_markdown
 
     docs = Path(__file__).resolve().parents[1] / "docs" / "metrics.md"
     assert docs.read_text() == catalog_markdown(CATALOG) + "\n", (

@@ -21,15 +21,10 @@ from lifecycle_metrics.console import err, out, progress
 from lifecycle_metrics.engines import Engine
 from lifecycle_metrics.errors import DataError, LifecycleError, UsageError
 from lifecycle_metrics.metrics.catalog import CATALOG
-from lifecycle_metrics.render import (
-    catalog_markdown,
-    catalog_rows,
-    issue_lines,
-    rows_to_csv,
-    rows_to_json,
-    rows_to_table,
-    validation_table,
-)
+from lifecycle_metrics.render.catalog import catalog_markdown, catalog_rows, catalog_table
+from lifecycle_metrics.render.rows import rows_to_csv, rows_to_json
+from lifecycle_metrics.render.tables import rows_to_table
+from lifecycle_metrics.render.validation import issue_lines, validation_table
 from lifecycle_metrics.schema import TABLE_NAMES
 from lifecycle_metrics.validate.issues import Level, ValidationReport
 
@@ -405,27 +400,12 @@ def catalog(
     output_format: Annotated[CatalogFormat, typer.Option("--format")] = CatalogFormat.table,
 ) -> None:
     """List every metric: stage, kind, unit, the question it answers, its definition."""
-    rows = catalog_rows(CATALOG)
     if output_format is CatalogFormat.json:
-        sys.stdout.write(json.dumps(rows, indent=1, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(catalog_rows(CATALOG), indent=1, ensure_ascii=False) + "\n")
     elif output_format is CatalogFormat.markdown:
         sys.stdout.write(catalog_markdown(CATALOG) + "\n")
     else:
-        listing = [
-            {
-                **row,
-                "needs": ", ".join(row["needs"]),
-                "dimensions": ", ".join(row["dimensions"]) or "—",
-            }
-            for row in rows
-        ]
-        out.print(
-            rows_to_table(
-                listing,
-                ("id", "stage", "kind", "unit", "needs", "dimensions"),
-                f"{len(rows)} metrics",
-            )
-        )
+        out.print(catalog_table(CATALOG))
 
 
 @app.command()

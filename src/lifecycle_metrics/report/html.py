@@ -15,7 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from lifecycle_metrics.metrics.catalog import CATALOG
 from lifecycle_metrics.metrics.spec import Unit
-from lifecycle_metrics.render import human_value
+from lifecycle_metrics.render.values import human_value
 from lifecycle_metrics.report import charts
 from lifecycle_metrics.report.build import CHANNEL_COLUMNS, Report
 

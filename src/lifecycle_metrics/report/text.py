@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lifecycle_metrics.metrics.spec import Unit
-from lifecycle_metrics.render import human_value
+from lifecycle_metrics.render.values import human_value
 from lifecycle_metrics.report.build import CHANNEL_COLUMNS, Report
 from lifecycle_metrics.report.html import LABELS
 

@@ -1,0 +1,43 @@
+"""A validation report for a terminal: rows per table, then the issues grouped by rule."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from lifecycle_metrics.validate.issues import Level, ValidationReport
+
+
+def validation_table(report: ValidationReport) -> Table:
+    """Rows per table, date range and quarantine counts."""
+    table = Table(title="Tables", header_style="bold")
+    table.add_column("table", no_wrap=True)
+    for column in ("rows read", "used", "set aside"):
+        table.add_column(column, justify="right")
+    table.add_column("first event", no_wrap=True)
+    table.add_column("last event", no_wrap=True)
+    for stats in report.tables.values():
+        table.add_row(
+            stats.table,
+            f"{stats.rows_read:,}",
+            f"{stats.rows_used:,}",
+            f"{stats.rows_quarantined:,}",
+            (stats.first_event or "")[:10],
+            (stats.last_event or "")[:10],
+        )
+    return table
+
+
+def issue_lines(report: ValidationReport, level: Level, shown_per_rule: int) -> list[str]:
+    """Grouped issue lines: one heading per (table, rule, column), then the first examples."""
+    lines: list[str] = []
+    for rule in report.rules:
+        if rule.level is not level:
+            continue
+        column = f", column {rule.column}" if rule.column else ""
+        lines.append(f"{rule.table}: {rule.rule}{column} — {rule.count:,} row(s)")
+        for issue in rule.examples[:shown_per_rule]:
+            lines.append(f"  {issue.describe()}")
+        hidden = rule.count - min(len(rule.examples), shown_per_rule)
+        if hidden > 0:
+            lines.append(f"  … and {hidden:,} more")
+    return lines
