@@ -16,6 +16,7 @@ LEADS = "How many new leads, from which channels, at what cost?"
 METRICS = (
     Metric(
         id="new_leads",
+        label="New leads",
         stage=Stage.CAPTURE,
         kind=Kind.OUTCOME,
         unit=Unit.COUNT,
@@ -29,6 +30,7 @@ METRICS = (
     ),
     Metric(
         id="visit_to_lead_rate",
+        label="visit_to_lead_rate",
         stage=Stage.CAPTURE,
         kind=Kind.OUTCOME,
         unit=Unit.RATE,
@@ -40,6 +42,7 @@ METRICS = (
     ),
     Metric(
         id="cost_per_lead",
+        label="cost_per_lead",
         better=Better.LOWER,
         stage=Stage.CAPTURE,
         kind=Kind.ACTIVITY,

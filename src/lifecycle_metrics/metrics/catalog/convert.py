@@ -18,6 +18,7 @@ VOLUME = "How many SQLs and new customers, at what cost, with what ROI per chann
 METRICS = (
     Metric(
         id="sqls",
+        label="SQLs",
         stage=Stage.CONVERT,
         kind=Kind.OUTCOME,
         unit=Unit.COUNT,
@@ -31,6 +32,7 @@ METRICS = (
     ),
     Metric(
         id="new_customers",
+        label="New customers",
         stage=Stage.CONVERT,
         kind=Kind.OUTCOME,
         unit=Unit.COUNT,
@@ -44,6 +46,7 @@ METRICS = (
     ),
     Metric(
         id="cost_per_sql",
+        label="cost_per_sql",
         better=Better.LOWER,
         stage=Stage.CONVERT,
         kind=Kind.ACTIVITY,
@@ -56,6 +59,7 @@ METRICS = (
     ),
     Metric(
         id="cost_per_customer",
+        label="cost_per_customer",
         better=Better.LOWER,
         stage=Stage.CONVERT,
         kind=Kind.ACTIVITY,
@@ -68,6 +72,7 @@ METRICS = (
     ),
     Metric(
         id="mql_to_sql_rate",
+        label="mql_to_sql_rate",
         stage=Stage.CONVERT,
         kind=Kind.OUTCOME,
         unit=Unit.RATE,
@@ -84,6 +89,7 @@ METRICS = (
     ),
     Metric(
         id="sql_to_customer_rate",
+        label="sql_to_customer_rate",
         stage=Stage.CONVERT,
         kind=Kind.OUTCOME,
         unit=Unit.RATE,
@@ -101,6 +107,7 @@ METRICS = (
     ),
     Metric(
         id="lead_to_customer_days",
+        label="lead_to_customer_days",
         better=Better.LOWER,
         stage=Stage.CONVERT,
         kind=Kind.OUTCOME,
@@ -114,6 +121,7 @@ METRICS = (
     ),
     Metric(
         id="bookings",
+        label="Bookings",
         stage=Stage.CONVERT,
         kind=Kind.OUTCOME,
         unit=Unit.CURRENCY,
@@ -126,6 +134,7 @@ METRICS = (
     ),
     Metric(
         id="marketing_roi",
+        label="ROI (12 months)",
         stage=Stage.CONVERT,
         kind=Kind.OUTCOME,
         unit=Unit.RATE,

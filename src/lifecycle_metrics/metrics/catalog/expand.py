@@ -29,6 +29,7 @@ def _retention(numerator: str) -> Ratio:
 METRICS = (
     Metric(
         id="customers",
+        label="customers",
         stock=True,
         stage=Stage.EXPAND,
         kind=Kind.OUTCOME,
@@ -42,6 +43,7 @@ METRICS = (
     ),
     Metric(
         id="churn_rate",
+        label="Churn",
         better=Better.LOWER,
         stage=Stage.EXPAND,
         kind=Kind.OUTCOME,
@@ -55,6 +57,7 @@ METRICS = (
     ),
     Metric(
         id="gross_revenue_retention",
+        label="gross_revenue_retention",
         stage=Stage.EXPAND,
         kind=Kind.OUTCOME,
         unit=Unit.RATE,
@@ -67,6 +70,7 @@ METRICS = (
     ),
     Metric(
         id="net_revenue_retention",
+        label="Net revenue retention",
         stage=Stage.EXPAND,
         kind=Kind.OUTCOME,
         unit=Unit.RATE,
@@ -78,6 +82,7 @@ METRICS = (
     ),
     Metric(
         id="upsell_revenue_share",
+        label="upsell_revenue_share",
         stage=Stage.EXPAND,
         kind=Kind.OUTCOME,
         unit=Unit.RATE,
@@ -94,6 +99,7 @@ METRICS = (
     ),
     Metric(
         id="existing_customer_revenue_share",
+        label="existing_customer_revenue_share",
         stage=Stage.EXPAND,
         kind=Kind.OUTCOME,
         unit=Unit.RATE,
@@ -110,6 +116,7 @@ METRICS = (
     ),
     Metric(
         id="customer_open_rate",
+        label="customer_open_rate",
         stage=Stage.EXPAND,
         kind=Kind.ACTIVITY,
         unit=Unit.RATE,
@@ -125,6 +132,7 @@ METRICS = (
     ),
     Metric(
         id="customer_click_rate",
+        label="customer_click_rate",
         stage=Stage.EXPAND,
         kind=Kind.ACTIVITY,
         unit=Unit.RATE,
@@ -140,6 +148,7 @@ METRICS = (
     ),
     Metric(
         id="nps",
+        label="NPS",
         stage=Stage.EXPAND,
         kind=Kind.OUTCOME,
         unit=Unit.SCORE,

@@ -36,6 +36,7 @@ def _email_rate(numerator: str, denominator: str) -> Ratio:
 METRICS = (
     Metric(
         id="reopened_leads",
+        label="reopened_leads",
         stage=Stage.NURTURE,
         kind=Kind.OUTCOME,
         unit=Unit.COUNT,
@@ -50,6 +51,7 @@ METRICS = (
     ),
     Metric(
         id="nurture_open_rate",
+        label="nurture_open_rate",
         stage=Stage.NURTURE,
         kind=Kind.ACTIVITY,
         unit=Unit.RATE,
@@ -62,6 +64,7 @@ METRICS = (
     ),
     Metric(
         id="nurture_click_rate",
+        label="nurture_click_rate",
         stage=Stage.NURTURE,
         kind=Kind.ACTIVITY,
         unit=Unit.RATE,
@@ -73,6 +76,7 @@ METRICS = (
     ),
     Metric(
         id="nurture_click_to_open_rate",
+        label="nurture_click_to_open_rate",
         stage=Stage.NURTURE,
         kind=Kind.ACTIVITY,
         unit=Unit.RATE,
@@ -84,6 +88,7 @@ METRICS = (
     ),
     Metric(
         id="new_lead_score_median",
+        label="new_lead_score_median",
         stage=Stage.NURTURE,
         kind=Kind.OUTCOME,
         unit=Unit.SCORE,
@@ -96,6 +101,7 @@ METRICS = (
     ),
     Metric(
         id="mqls",
+        label="MQLs",
         stage=Stage.NURTURE,
         kind=Kind.OUTCOME,
         unit=Unit.COUNT,
@@ -109,6 +115,7 @@ METRICS = (
     ),
     Metric(
         id="cost_per_mql",
+        label="Cost per MQL",
         better=Better.LOWER,
         stage=Stage.NURTURE,
         kind=Kind.ACTIVITY,
@@ -121,6 +128,7 @@ METRICS = (
     ),
     Metric(
         id="lead_to_mql_rate",
+        label="lead_to_mql_rate",
         stage=Stage.NURTURE,
         kind=Kind.OUTCOME,
         unit=Unit.RATE,
