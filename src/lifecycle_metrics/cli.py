@@ -25,7 +25,6 @@ from lifecycle_metrics.render.catalog import catalog_markdown, catalog_rows, cat
 from lifecycle_metrics.render.rows import rows_to_csv, rows_to_json
 from lifecycle_metrics.render.tables import rows_to_table
 from lifecycle_metrics.render.validation import issue_lines, validation_table
-from lifecycle_metrics.schema import TABLE_NAMES
 from lifecycle_metrics.validate.issues import Level, ValidationReport
 
 if TYPE_CHECKING:  # the heavy modules (Ibis, pandas, Altair) load only when a command runs
@@ -206,43 +205,18 @@ def validate(
         return
     report = dataset.report
     if output_format is ValidateFormat.json:
-        out.print_json(json.dumps(_report_json(report)))
+        out.print_json(json.dumps(report.to_dict(CATALOG.enabled_by)))
     else:
         _print_report(report)
     if report.errors and quarantine is None:
         raise typer.Exit(DataError.exit_code)
 
 
-def _report_json(report: ValidationReport) -> dict[str, object]:
-    return {
-        "valid": not report.errors,
-        "tables": [vars(stats) for stats in report.tables.values()],
-        "absent": [
-            {"table": name, "enables": list(CATALOG.enabled_by(name))}
-            for name in TABLE_NAMES
-            if name not in report.tables
-        ],
-        "ignored": report.ignored,
-        "problems": [
-            {
-                "level": rule.level.value,
-                "rule": rule.rule,
-                "table": rule.table,
-                "column": rule.column,
-                "count": rule.count,
-                "examples": [issue.as_dict() for issue in rule.examples],
-            }
-            for rule in report.rules
-        ],
-    }
-
-
 def _print_report(report: ValidationReport) -> None:
     out.print(validation_table(report))
-    absent = [name for name in TABLE_NAMES if name not in report.tables]
-    if absent:
+    if report.absent:
         out.print("[bold]Tables absent[/bold] (and the metrics they would enable):")
-        for name in absent:
+        for name in report.absent:
             enables = ", ".join(CATALOG.enabled_by(name)) or "no v1 metric"
             out.print(f"  {name}: {enables}", highlight=False)
     if report.ignored:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from lifecycle_metrics.schema import TABLE_NAMES
 
 
 class Level(StrEnum):
@@ -103,9 +106,35 @@ class ValidationReport:
         ordered = self.errors + self.warnings
         return [issue for rule in ordered for issue in rule.examples]
 
+    @property
+    def absent(self) -> list[str]:
+        """The canonical tables the dataset does not hold, in the schema's order."""
+        return [name for name in TABLE_NAMES if name not in self.tables]
+
     def by_table(self) -> dict[str, list[RuleCount]]:
         """Rule counts grouped per table, in the order found."""
         grouped: dict[str, list[RuleCount]] = defaultdict(list)
         for rule in self.rules:
             grouped[rule.table].append(rule)
         return dict(grouped)
+
+    def to_dict(self, enabled_by: Callable[[str], Iterable[str]]) -> dict[str, Any]:
+        """The report as JSON-ready data; `enabled_by(table)` names the metrics a table enables."""
+        # the catalog is passed in: validation sits below the metrics and does not import them
+        return {
+            "valid": not self.errors,
+            "tables": [vars(stats) for stats in self.tables.values()],
+            "absent": [{"table": name, "enables": list(enabled_by(name))} for name in self.absent],
+            "ignored": self.ignored,
+            "problems": [
+                {
+                    "level": rule.level.value,
+                    "rule": rule.rule,
+                    "table": rule.table,
+                    "column": rule.column,
+                    "count": rule.count,
+                    "examples": [issue.as_dict() for issue in rule.examples],
+                }
+                for rule in self.rules
+            ],
+        }
