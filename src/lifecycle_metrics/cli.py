@@ -10,7 +10,7 @@ import sys
 import tempfile
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -28,7 +28,6 @@ from lifecycle_metrics.render.validation import issue_lines, validation_table
 from lifecycle_metrics.validate.issues import Level, ValidationReport
 
 if TYPE_CHECKING:  # the heavy modules (Ibis, pandas, Altair) load only when a command runs
-    import pandas as pd
 
     from lifecycle_metrics.customers import CustomerView
     from lifecycle_metrics.dataset import Dataset
@@ -477,22 +476,6 @@ def _write_report(
         err.print(f"report written to {out_file}", highlight=False)
 
 
-ACCOUNT_COLUMNS = (
-    "account_id",
-    "segment",
-    "mrr",
-    "tenure_days",
-    "breadth",
-    "depth",
-    "usage_trend",
-    "latest_nps",
-    "loyalty",
-    "risk",
-    "advocacy",
-    "reasons",
-)
-
-
 def _customers(
     data: str,
     tz: str,
@@ -515,17 +498,6 @@ def _customers(
     except LifecycleError as error:
         _fail(error)
         raise AssertionError("unreachable") from error
-
-
-def _account_columns(frame: pd.DataFrame) -> list[str]:
-    """The fixed columns, then days to first use of each product the data names."""
-    return [*ACCOUNT_COLUMNS, *sorted(c for c in frame.columns if c.startswith("first_use_days_"))]
-
-
-def _account_rows(frame: pd.DataFrame) -> list[dict[str, object]]:
-    subset = frame[_account_columns(frame)].astype(object)
-    records = subset.where(subset.notna(), None).to_dict(orient="records")
-    return [{str(key): value for key, value in record.items()} for record in records]
 
 
 ScoringOption = Annotated[
@@ -555,20 +527,16 @@ def accounts(
     quiet: QuietOption = False,
 ) -> None:
     """Customer accounts: adoption, loyalty score 0–100 with reasons, churn risk, advocacy."""
+    from lifecycle_metrics.customers.views import AccountsView
+
     scored = _customers(data, tz, quarantine, as_of, quiet, config_file)[1].scored
-    if segment is not None:
-        scored = scored[scored["segment"] == segment]
-    scored = scored.sort_values(["risk", "account_id"], ascending=[False, True])
-    rows = _account_rows(scored)
+    view = AccountsView.of(scored, segment)
     if output_format is TableFormat.csv:
-        sys.stdout.write(rows_to_csv(rows, _account_columns(scored)))
+        sys.stdout.write(rows_to_csv(view.rows(), view.columns()))
     elif output_format is TableFormat.json:
-        sys.stdout.write(rows_to_json(rows) + "\n")
+        sys.stdout.write(rows_to_json(view.rows()) + "\n")
     else:
-        shown = ("account_id", "segment", "loyalty", "risk", "advocacy", "reasons")
-        top = _account_rows(scored.head(25).round({"loyalty": 1, "risk": 1}))
-        title = f"Accounts by churn risk ({len(top)} of {len(rows):,})"
-        Console(width=max(out.width, 120), highlight=False).print(rows_to_table(top, shown, title))
+        Console(width=max(out.width, 120), highlight=False).print(view.table())
 
 
 @app.command()
@@ -582,89 +550,19 @@ def advocates(
     quiet: QuietOption = False,
 ) -> None:
     """Lurkers, likers and lovers against 90 / 9 / 1, month by month; who is ready to advocate."""
-    from lifecycle_metrics.customers.insights import (
-        advocacy_by_month,
-        loyalty_advocacy_matrix,
-        profit_vs_advocacy,
-    )
-    from lifecycle_metrics.customers.scores import advocacy_shares
+    from lifecycle_metrics.customers.insights import advocacy_by_month
+    from lifecycle_metrics.customers.views import AdvocacyView
 
     dataset, view = _customers(data, tz, quarantine, as_of, quiet, config_file)
-    scored = view.scored
     with progress("advocacy month by month", quiet=quiet) as say:
         months = advocacy_by_month(dataset, progress=say) if as_of is None else []
-    ready = scored[scored["advocacy"] == "liker"].sort_values(
-        ["loyalty", "account_id"], ascending=[False, True]
-    )
-    found: dict[str, Any] = {
-        "segments": advocacy_shares(scored),
-        "by_month": months,
-        "likers_most_ready": _account_rows(ready.head(10).round({"loyalty": 1, "risk": 1})),
-        "loyalty_is_not_advocacy": loyalty_advocacy_matrix(scored),
-        "profit_is_not_advocacy": profit_vs_advocacy(scored),
-    }
+    found = AdvocacyView.of(view.scored, months)
     if output_format is ValidateFormat.json:
-        sys.stdout.write(json.dumps(found, ensure_ascii=False, indent=1, default=str) + "\n")
+        sys.stdout.write(found.to_json() + "\n")
         return
     console = Console(width=max(out.width, 100), highlight=False)
-    rows = [
-        {
-            "segment": name,
-            "accounts": v["accounts"],
-            "share": f"{v['share']:.1%}",
-            "rule of thumb": f"{v['rule_of_thumb']:.0%}",
-        }
-        for name, v in found["segments"].items()
-    ]
-    console.print(
-        rows_to_table(rows, ("segment", "accounts", "share", "rule of thumb"), "Advocacy segments")
-    )
-    if months:
-        console.print(rows_to_table(months, ("month", "lurker", "liker", "lover"), "By month"))
-    matrix = found["loyalty_is_not_advocacy"]
-    console.print(
-        rows_to_table(
-            [{"loyalty": band, **counts} for band, counts in matrix["matrix"].items()],
-            ("loyalty", "lurker", "liker", "lover"),
-            "Loyalty is not advocacy",
-        )
-    )
-    console.print(
-        f"{matrix['loyal_never_advocate']:,} of {matrix['loyal_accounts']:,} highly loyal "
-        "accounts never advocate."
-    )
-    profit = found["profit_is_not_advocacy"]
-    rho = profit["spearman_mrr_advocacy"]
-    console.print(
-        "Rank correlation of MRR and advocacy: "
-        + ("not defined (no variation)" if rho is None else f"{rho:+.2f}")
-        + f"; median MRR {profit['median_mrr']:,.0f}."
-    )
-    console.print(
-        rows_to_table(
-            profit["top_advocates"],
-            (
-                "account_id",
-                "advocacy_acts_365d",
-                "mrr",
-                "mrr_percentile",
-            ),
-            "Top advocates and their MRR",
-        )
-    )
-    console.print(
-        rows_to_table(
-            found["likers_most_ready"],
-            (
-                "account_id",
-                "segment",
-                "loyalty",
-                "latest_nps",
-                "reasons",
-            ),
-            "Likers most ready to become lovers",
-        )
-    )
+    for part in found.renderables():
+        console.print(part)
 
 
 @app.command("cross-sell")
@@ -688,6 +586,7 @@ def cross_sell_command(
 ) -> None:
     """Accounts ready for a product they do not own, best prospects first (CSV for a campaign)."""
     from lifecycle_metrics.customers.crosssell import cross_sell
+    from lifecycle_metrics.customers.views import CrossSellView
 
     _, view = _customers(data, tz, quarantine, as_of, quiet, config_file)
     readiness = view.config.readiness
@@ -700,42 +599,13 @@ def cross_sell_command(
     except LifecycleError as error:
         _fail(error)
         return
-    columns = (
-        "account_id",
-        "segment",
-        "product",
-        "propensity",
-        "breadth",
-        "loyalty",
-        "risk",
-        "mrr",
-        "reasons",
-    )
-    subset = ranked[list(columns)].astype(object)
-    rows: list[dict[str, Any]] = [
-        {str(k): v for k, v in r.items()}
-        for r in subset.where(subset.notna(), None).to_dict(orient="records")
-    ]
+    shown = CrossSellView(product, ranked)
     if output_format is TableFormat.csv:
-        sys.stdout.write(rows_to_csv(rows, columns))
+        sys.stdout.write(rows_to_csv(shown.rows(), shown.columns()))
     elif output_format is TableFormat.json:
-        sys.stdout.write(rows_to_json(rows) + "\n")
+        sys.stdout.write(rows_to_json(shown.rows()) + "\n")
     else:
-        basis = ranked["basis"].iloc[0] if len(ranked) else "no account is ready"
-        title = f"Ready for {product}: {len(rows):,} accounts ({basis})"
-        shown = [
-            {
-                **r,
-                "propensity": round(float(r["propensity"]), 3),
-                "loyalty": round(float(r["loyalty"]), 1),
-            }
-            for r in rows[:25]
-        ]
-        Console(width=max(out.width, 120), highlight=False).print(
-            rows_to_table(
-                shown, ("account_id", "segment", "propensity", "loyalty", "reasons"), title
-            )
-        )
+        Console(width=max(out.width, 120), highlight=False).print(shown.table())
 
 
 @app.command("load")
