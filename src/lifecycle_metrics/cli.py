@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.text import Text
 
 from lifecycle_metrics import __version__
@@ -28,7 +29,6 @@ from lifecycle_metrics.render.validation import issue_lines, validation_table
 from lifecycle_metrics.validate.issues import Level, ValidationReport
 
 if TYPE_CHECKING:  # the heavy modules (Ibis, pandas, Altair) load only when a command runs
-
     from lifecycle_metrics.customers import CustomerView
     from lifecycle_metrics.dataset import Dataset
     from lifecycle_metrics.metrics.engine import MetricResult
@@ -45,36 +45,33 @@ app = typer.Typer(
 ISSUES_SHOWN_PER_RULE = 5
 
 
-class TableFormat(StrEnum):
-    """Output formats of `metrics`."""
+class OutputFormat(StrEnum):
+    """What a command prints on standard output; each command accepts the formats it declares."""
 
     table = "table"
+    terminal = "terminal"
     csv = "csv"
     json = "json"
-
-
-class ValidateFormat(StrEnum):
-    """Output formats of `validate`."""
-
-    table = "table"
-    json = "json"
-
-
-class CatalogFormat(StrEnum):
-    """Output formats of `catalog`."""
-
-    table = "table"
     markdown = "markdown"
-    json = "json"
-
-
-class ReportFormat(StrEnum):
-    """Output formats of `report` on standard output."""
-
-    terminal = "terminal"
     html = "html"
-    json = "json"
-    markdown = "markdown"
+
+
+# The formats each command accepts, declared once; `--help` lists them in this order, and a
+# value outside them is refused with that list.
+RowsFormat = Annotated[  # metrics, drill, accounts, cross-sell
+    Literal[OutputFormat.table, OutputFormat.csv, OutputFormat.json], typer.Option("--format")
+]
+FindingsFormat = Annotated[  # validate, advocates
+    Literal[OutputFormat.table, OutputFormat.json], typer.Option("--format")
+]
+CatalogFormat = Annotated[
+    Literal[OutputFormat.table, OutputFormat.markdown, OutputFormat.json],
+    typer.Option("--format"),
+]
+ReportFormat = Annotated[
+    Literal[OutputFormat.terminal, OutputFormat.html, OutputFormat.json, OutputFormat.markdown],
+    typer.Option("--format", help="What to print on standard output."),
+]
 
 
 class DemoFormat(StrEnum):
@@ -176,7 +173,7 @@ def _load(
 def validate(
     data: DataArgument,
     tz: TzOption = "UTC",
-    output_format: Annotated[ValidateFormat, typer.Option("--format")] = ValidateFormat.table,
+    output_format: FindingsFormat = OutputFormat.table,
     quarantine: QuarantineOption = None,
     engine: EngineOption = Engine.duckdb,
     spark_master: SparkMasterOption = None,
@@ -203,7 +200,7 @@ def validate(
         _fail(error)
         return
     report = dataset.report
-    if output_format is ValidateFormat.json:
+    if output_format is OutputFormat.json:
         out.print_json(json.dumps(report.to_dict(CATALOG.enabled_by)))
     else:
         _print_report(report)
@@ -252,7 +249,7 @@ def metrics(
         str | None,
         typer.Option("--as-of", help="Report as of this instant; later rows are ignored."),
     ] = None,
-    output_format: Annotated[TableFormat, typer.Option("--format")] = TableFormat.table,
+    output_format: RowsFormat = OutputFormat.table,
     metric: Annotated[
         list[str] | None,
         typer.Option("--metric", help="Metric id; repeat for several (default: all)."),
@@ -288,7 +285,7 @@ def metrics(
     _print_metrics(result, output_format, quiet)
 
 
-def _print_metrics(result: MetricResult, output_format: TableFormat, quiet: bool) -> None:
+def _print_metrics(result: MetricResult, output_format: OutputFormat, quiet: bool) -> None:
     from lifecycle_metrics.metrics.engine import COLUMNS
 
     for missing in result.unavailable:
@@ -300,12 +297,34 @@ def _print_metrics(result: MetricResult, output_format: TableFormat, quiet: bool
             f"as_of {window.as_of:%Y-%m-%d %H:%M:%S} UTC · months {span} (time zone {window.tz})",
             highlight=False,
         )
-    if output_format is TableFormat.csv:
-        sys.stdout.write(rows_to_csv(result.rows, COLUMNS))
-    elif output_format is TableFormat.json:
-        sys.stdout.write(rows_to_json(result.rows) + "\n")
+    _print_rows(
+        result.rows,
+        COLUMNS,
+        output_format,
+        lambda: rows_to_table(result.rows, COLUMNS, "Lifecycle metrics"),
+        out,
+    )
+
+
+def _print_rows(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    output_format: OutputFormat,
+    table: Callable[[], RenderableType],
+    console: Console,
+) -> None:
+    """Every row as CSV or JSON on standard output, or `table()` for a person."""
+    if output_format is OutputFormat.csv:
+        sys.stdout.write(rows_to_csv(rows, columns))
+    elif output_format is OutputFormat.json:
+        sys.stdout.write(rows_to_json(rows) + "\n")
     else:
-        out.print(rows_to_table(result.rows, COLUMNS, "Lifecycle metrics"))
+        console.print(table())
+
+
+def _wide(width: int) -> Console:
+    """A console at least `width` columns wide: account tables are cut below it."""
+    return Console(width=max(out.width, width), highlight=False)
 
 
 @app.command()
@@ -319,7 +338,7 @@ def drill(
     ] = None,
     tz: TzOption = "UTC",
     as_of: Annotated[str | None, typer.Option("--as-of", help="As in `metrics`.")] = None,
-    output_format: Annotated[TableFormat, typer.Option("--format")] = TableFormat.table,
+    output_format: RowsFormat = OutputFormat.table,
     quarantine: QuarantineOption = None,
     quiet: QuietOption = False,
 ) -> None:
@@ -348,9 +367,9 @@ def drill(
         (row["value"] for row in computed.rows if (row["dimension"], row["member"]) == wanted), None
     )
     columns = ("month", *RECORD_COLUMNS)
-    if output_format is TableFormat.csv:
+    if output_format is OutputFormat.csv:
         sys.stdout.write(rows_to_csv(result.rows, columns))
-    elif output_format is TableFormat.json:
+    elif output_format is OutputFormat.json:
         payload = {
             "metric": metric,
             "month": month,
@@ -370,12 +389,12 @@ def drill(
 
 @app.command()
 def catalog(
-    output_format: Annotated[CatalogFormat, typer.Option("--format")] = CatalogFormat.table,
+    output_format: CatalogFormat = OutputFormat.table,
 ) -> None:
     """List every metric: stage, kind, unit, the question it answers, its definition."""
-    if output_format is CatalogFormat.json:
+    if output_format is OutputFormat.json:
         sys.stdout.write(json.dumps(catalog_rows(CATALOG), indent=1, ensure_ascii=False) + "\n")
-    elif output_format is CatalogFormat.markdown:
+    elif output_format is OutputFormat.markdown:
         sys.stdout.write(catalog_markdown(CATALOG) + "\n")
     else:
         out.print(catalog_table(CATALOG))
@@ -405,9 +424,7 @@ def report(
             "--targets", help="targets.yaml: monthly/quarterly targets per metric and channel."
         ),
     ] = None,
-    output_format: Annotated[
-        ReportFormat, typer.Option("--format", help="What to print on standard output.")
-    ] = ReportFormat.terminal,
+    output_format: ReportFormat = OutputFormat.terminal,
     tz: TzOption = "UTC",
     as_of: Annotated[
         str | None,
@@ -436,10 +453,10 @@ def report(
 
 
 OUT_SUFFIXES = {
-    ".html": ReportFormat.html,
-    ".htm": ReportFormat.html,
-    ".json": ReportFormat.json,
-    ".md": ReportFormat.markdown,
+    ".html": OutputFormat.html,
+    ".htm": OutputFormat.html,
+    ".json": OutputFormat.json,
+    ".md": OutputFormat.markdown,
 }
 
 
@@ -449,7 +466,7 @@ def _write_report(
     as_of: str | None,
     goals: object,
     out_file: Path | None,
-    output_format: ReportFormat,
+    output_format: OutputFormat,
     quiet: bool,
 ) -> None:
     from lifecycle_metrics.report import build_report, render
@@ -466,7 +483,7 @@ def _write_report(
                 raise UsageError(f"cannot write {out_file}: {error.strerror or error}") from None
     for missing in built.unavailable:
         err.print(f"unavailable: {missing['metric']} — {missing['reason']}", highlight=False)
-    if output_format is ReportFormat.terminal:
+    if output_format is OutputFormat.terminal:
         # the report is laid out for 100 columns; a narrower terminal gets its own width
         width = min(out.width, 100) if out.is_terminal else 100
         Console(width=width, highlight=False).print(render_terminal(built))
@@ -520,7 +537,7 @@ def accounts(
     segment: Annotated[
         str | None, typer.Option("--segment", help="Only accounts of this segment.")
     ] = None,
-    output_format: Annotated[TableFormat, typer.Option("--format")] = TableFormat.table,
+    output_format: RowsFormat = OutputFormat.table,
     config_file: ScoringOption = None,
     tz: TzOption = "UTC",
     quarantine: QuarantineOption = None,
@@ -531,19 +548,14 @@ def accounts(
 
     scored = _customers(data, tz, quarantine, as_of, quiet, config_file)[1].scored
     view = AccountsView.of(scored, segment)
-    if output_format is TableFormat.csv:
-        sys.stdout.write(rows_to_csv(view.rows(), view.columns()))
-    elif output_format is TableFormat.json:
-        sys.stdout.write(rows_to_json(view.rows()) + "\n")
-    else:
-        Console(width=max(out.width, 120), highlight=False).print(view.table())
+    _print_rows(view.rows(), view.columns(), output_format, view.table, _wide(120))
 
 
 @app.command()
 def advocates(
     data: DataArgument,
     as_of: AccountsAsOf = None,
-    output_format: Annotated[ValidateFormat, typer.Option("--format")] = ValidateFormat.table,
+    output_format: FindingsFormat = OutputFormat.table,
     config_file: ScoringOption = None,
     tz: TzOption = "UTC",
     quarantine: QuarantineOption = None,
@@ -557,10 +569,10 @@ def advocates(
     with progress("advocacy month by month", quiet=quiet) as say:
         months = advocacy_by_month(dataset, progress=say) if as_of is None else []
     found = AdvocacyView.of(view.scored, months)
-    if output_format is ValidateFormat.json:
+    if output_format is OutputFormat.json:
         sys.stdout.write(found.to_json() + "\n")
         return
-    console = Console(width=max(out.width, 100), highlight=False)
+    console = _wide(100)
     for part in found.renderables():
         console.print(part)
 
@@ -570,7 +582,7 @@ def cross_sell_command(
     data: DataArgument,
     product: Annotated[str, typer.Option("--product", help="The product to offer.")],
     as_of: AccountsAsOf = None,
-    output_format: Annotated[TableFormat, typer.Option("--format")] = TableFormat.table,
+    output_format: RowsFormat = OutputFormat.table,
     min_breadth: Annotated[
         float | None,
         typer.Option("--min-breadth", min=0, max=1, help="Adoption needed, 0–1 (default 0.5)."),
@@ -600,12 +612,7 @@ def cross_sell_command(
         _fail(error)
         return
     shown = CrossSellView(product, ranked)
-    if output_format is TableFormat.csv:
-        sys.stdout.write(rows_to_csv(shown.rows(), shown.columns()))
-    elif output_format is TableFormat.json:
-        sys.stdout.write(rows_to_json(shown.rows()) + "\n")
-    else:
-        Console(width=max(out.width, 120), highlight=False).print(shown.table())
+    _print_rows(shown.rows(), shown.columns(), output_format, shown.table, _wide(120))
 
 
 @app.command("load")
@@ -691,7 +698,7 @@ def demo(
             return
         dataset = _load(str(target), "UTC", None, quiet)
         html_file = target / "report.html"
-        _write_report(dataset, None, None, NO_TARGETS, html_file, ReportFormat.terminal, quiet)
+        _write_report(dataset, None, None, NO_TARGETS, html_file, OutputFormat.terminal, quiet)
     except LifecycleError as error:
         _fail(error)
         return
