@@ -25,8 +25,7 @@ from lifecycle_metrics.metrics.catalog import CATALOG
 from lifecycle_metrics.render.catalog import catalog_markdown, catalog_rows, catalog_table
 from lifecycle_metrics.render.rows import rows_to_csv, rows_to_json
 from lifecycle_metrics.render.tables import rows_to_table
-from lifecycle_metrics.render.validation import issue_lines, validation_table
-from lifecycle_metrics.validate.issues import Level, ValidationReport
+from lifecycle_metrics.render.validation import print_report
 
 if TYPE_CHECKING:  # the heavy modules (Ibis, pandas, Altair) load only when a command runs
     from lifecycle_metrics.customers import CustomerView
@@ -203,34 +202,9 @@ def validate(
     if output_format is OutputFormat.json:
         out.print_json(json.dumps(report.to_dict(CATALOG.enabled_by)))
     else:
-        _print_report(report)
+        print_report(out, report, CATALOG.enabled_by, ISSUES_SHOWN_PER_RULE)
     if report.errors and quarantine is None:
         raise typer.Exit(DataError.exit_code)
-
-
-def _print_report(report: ValidationReport) -> None:
-    out.print(validation_table(report))
-    if report.absent:
-        out.print("[bold]Tables absent[/bold] (and the metrics they would enable):")
-        for name in report.absent:
-            enables = ", ".join(CATALOG.enabled_by(name)) or "no v1 metric"
-            out.print(f"  {name}: {enables}", highlight=False)
-    if report.ignored:
-        out.print(f"Ignored (not canonical tables): {', '.join(report.ignored)}", highlight=False)
-    errors = issue_lines(report, Level.ERROR, ISSUES_SHOWN_PER_RULE)
-    warnings = issue_lines(report, Level.WARNING, ISSUES_SHOWN_PER_RULE)
-    if errors:
-        out.print(f"[bold red]{report.error_count:,} error(s)[/bold red]")
-        for line in errors:
-            out.print(line, highlight=False, markup=False)
-    if warnings:
-        out.print(
-            f"[bold yellow]Warnings ({sum(r.count for r in report.warnings):,})[/bold yellow]"
-        )
-        for line in warnings:
-            out.print(line, highlight=False, markup=False)
-    if not errors:
-        out.print("[green]Valid.[/green]")
 
 
 @app.command()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
+from rich.console import Console
 from rich.table import Table
 
 from lifecycle_metrics.validate.issues import Level, ValidationReport
@@ -41,3 +44,37 @@ def issue_lines(report: ValidationReport, level: Level, shown_per_rule: int) -> 
         if hidden > 0:
             lines.append(f"  … and {hidden:,} more")
     return lines
+
+
+def print_report(
+    console: Console,
+    report: ValidationReport,
+    enabled_by: Callable[[str], Iterable[str]],
+    shown_per_rule: int,
+) -> None:
+    """The whole report: tables, absent tables and what they enable, errors, then warnings."""
+    # issue lines quote values from the data: printed literally, never read as markup
+    console.print(validation_table(report))
+    if report.absent:
+        console.print("[bold]Tables absent[/bold] (and the metrics they would enable):")
+        for name in report.absent:
+            enables = ", ".join(enabled_by(name)) or "no v1 metric"
+            console.print(f"  {name}: {enables}", highlight=False)
+    if report.ignored:
+        console.print(
+            f"Ignored (not canonical tables): {', '.join(report.ignored)}", highlight=False
+        )
+    errors = issue_lines(report, Level.ERROR, shown_per_rule)
+    warnings = issue_lines(report, Level.WARNING, shown_per_rule)
+    if errors:
+        console.print(f"[bold red]{report.error_count:,} error(s)[/bold red]")
+        for line in errors:
+            console.print(line, highlight=False, markup=False)
+    if warnings:
+        console.print(
+            f"[bold yellow]Warnings ({sum(r.count for r in report.warnings):,})[/bold yellow]"
+        )
+        for line in warnings:
+            console.print(line, highlight=False, markup=False)
+    if not errors:
+        console.print("[green]Valid.[/green]")
