@@ -297,7 +297,7 @@ def _print_rows(
 
 
 def _wide(width: int) -> Console:
-    """A console at least `width` columns wide: account tables are cut below it."""
+    """A console at least `width` columns wide: the customer tables are cut below it."""
     return Console(width=max(out.width, width), highlight=False)
 
 

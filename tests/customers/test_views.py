@@ -18,7 +18,9 @@ from lifecycle_metrics.customers.views import (
 )
 
 
-def _account(account_id: str, segment: str, loyalty: float, risk: float, **extra: object) -> dict:
+def _account(
+    account_id: str, segment: str, loyalty: float, risk: float, **extra: object
+) -> dict[str, object]:
     row: dict[str, object] = {
         "account_id": account_id,
         "segment": segment,
