@@ -26,6 +26,7 @@ from lifecycle_metrics.render.catalog import catalog_markdown, catalog_rows, cat
 from lifecycle_metrics.render.rows import rows_to_csv, rows_to_json
 from lifecycle_metrics.render.tables import rows_to_table
 from lifecycle_metrics.render.validation import print_report
+from lifecycle_metrics.schema import TABLE_NAMES
 
 if TYPE_CHECKING:  # the heavy modules (Ibis, pandas, Altair) load only when a command runs
     from lifecycle_metrics.customers import CustomerView
@@ -199,10 +200,11 @@ def validate(
         _fail(error)
         return
     report = dataset.report
+    enables = {name: CATALOG.enabled_by(name) for name in TABLE_NAMES}
     if output_format is OutputFormat.json:
-        out.print_json(json.dumps(report.to_dict(CATALOG.enabled_by)))
+        out.print_json(json.dumps(report.to_dict(enables)))
     else:
-        print_report(out, report, CATALOG.enabled_by, ISSUES_SHOWN_PER_RULE)
+        print_report(out, report, enables, ISSUES_SHOWN_PER_RULE)
     if report.errors and quarantine is None:
         raise typer.Exit(DataError.exit_code)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Mapping, Sequence
 
 from rich.console import Console
 from rich.table import Table
@@ -49,17 +49,18 @@ def issue_lines(report: ValidationReport, level: Level, shown_per_rule: int) -> 
 def print_report(
     console: Console,
     report: ValidationReport,
-    enabled_by: Callable[[str], Iterable[str]],
+    enables: Mapping[str, Sequence[str]],
     shown_per_rule: int,
 ) -> None:
-    """The whole report: tables, absent tables and what they enable, errors, then warnings."""
+    """The report: tables, absent ones and what they would enable (`enables`), issues by level."""
     # issue lines quote values from the data: printed literally, never read as markup
     console.print(validation_table(report))
-    if report.absent:
+    absent = report.absent(enables)
+    if absent:
         console.print("[bold]Tables absent[/bold] (and the metrics they would enable):")
-        for name in report.absent:
-            enables = ", ".join(enabled_by(name)) or "no v1 metric"
-            console.print(f"  {name}: {enables}", highlight=False)
+        for name in absent:
+            metrics = ", ".join(enables[name]) or "no v1 metric"
+            console.print(f"  {name}: {metrics}", highlight=False)
     if report.ignored:
         console.print(
             f"Ignored (not canonical tables): {', '.join(report.ignored)}", highlight=False

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
-
-from lifecycle_metrics.schema import TABLE_NAMES
 
 
 class Level(StrEnum):
@@ -106,10 +104,9 @@ class ValidationReport:
         ordered = self.errors + self.warnings
         return [issue for rule in ordered for issue in rule.examples]
 
-    @property
-    def absent(self) -> list[str]:
-        """The canonical tables the dataset does not hold, in the schema's order."""
-        return [name for name in TABLE_NAMES if name not in self.tables]
+    def absent(self, canonical: Iterable[str]) -> list[str]:
+        """The tables of `canonical` the dataset does not hold, in that order."""
+        return [name for name in canonical if name not in self.tables]
 
     def by_table(self) -> dict[str, list[RuleCount]]:
         """Rule counts grouped per table, in the order found."""
@@ -118,13 +115,15 @@ class ValidationReport:
             grouped[rule.table].append(rule)
         return dict(grouped)
 
-    def to_dict(self, enabled_by: Callable[[str], Iterable[str]]) -> dict[str, Any]:
-        """The report as JSON-ready data; `enabled_by(table)` names the metrics a table enables."""
-        # the catalog is passed in: validation sits below the metrics and does not import them
+    def to_dict(self, enables: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+        """The report as JSON data; `enables`: each canonical table → the metrics it enables."""
+        # passed in: validation sits below the schema's table list and the metric catalog
         return {
             "valid": not self.errors,
             "tables": [vars(stats) for stats in self.tables.values()],
-            "absent": [{"table": name, "enables": list(enabled_by(name))} for name in self.absent],
+            "absent": [
+                {"table": name, "enables": list(enables[name])} for name in self.absent(enables)
+            ],
             "ignored": self.ignored,
             "problems": [
                 {
