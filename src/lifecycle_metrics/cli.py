@@ -8,33 +8,26 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.text import Text
 
 from lifecycle_metrics import __version__, engines
 from lifecycle_metrics.console import err, out, progress
 from lifecycle_metrics.errors import DataError, LifecycleError, UsageError
 from lifecycle_metrics.metrics.catalog import CATALOG
-from lifecycle_metrics.render import (
-    catalog_markdown,
-    catalog_rows,
-    issue_lines,
-    rows_to_csv,
-    rows_to_json,
-    rows_to_table,
-    validation_table,
-)
+from lifecycle_metrics.render.catalog import catalog_markdown, catalog_rows, catalog_table
+from lifecycle_metrics.render.rows import rows_to_csv, rows_to_json
+from lifecycle_metrics.render.tables import rows_to_table
+from lifecycle_metrics.render.validation import print_report
 from lifecycle_metrics.schema import TABLE_NAMES
-from lifecycle_metrics.validate.issues import Level, ValidationReport
 
 if TYPE_CHECKING:  # the heavy modules (Ibis, pandas, Altair) load only when a command runs
-    import pandas as pd
-
     from lifecycle_metrics.customers import CustomerView
     from lifecycle_metrics.dataset import Dataset
     from lifecycle_metrics.metrics.engine import MetricResult
@@ -51,36 +44,33 @@ app = typer.Typer(
 ISSUES_SHOWN_PER_RULE = 5
 
 
-class TableFormat(StrEnum):
-    """Output formats of `metrics`."""
+class OutputFormat(StrEnum):
+    """What a command prints on standard output; each command accepts the formats it declares."""
 
     table = "table"
+    terminal = "terminal"
     csv = "csv"
     json = "json"
-
-
-class ValidateFormat(StrEnum):
-    """Output formats of `validate`."""
-
-    table = "table"
-    json = "json"
-
-
-class CatalogFormat(StrEnum):
-    """Output formats of `catalog`."""
-
-    table = "table"
     markdown = "markdown"
-    json = "json"
-
-
-class ReportFormat(StrEnum):
-    """Output formats of `report` on standard output."""
-
-    terminal = "terminal"
     html = "html"
-    json = "json"
-    markdown = "markdown"
+
+
+# The formats each command accepts, declared once; `--help` lists them in this order, and a
+# value outside them is refused with that list.
+RowsFormat = Annotated[  # metrics, drill, accounts, cross-sell
+    Literal[OutputFormat.table, OutputFormat.csv, OutputFormat.json], typer.Option("--format")
+]
+FindingsFormat = Annotated[  # validate, advocates
+    Literal[OutputFormat.table, OutputFormat.json], typer.Option("--format")
+]
+CatalogFormat = Annotated[
+    Literal[OutputFormat.table, OutputFormat.markdown, OutputFormat.json],
+    typer.Option("--format"),
+]
+ReportFormat = Annotated[
+    Literal[OutputFormat.terminal, OutputFormat.html, OutputFormat.json, OutputFormat.markdown],
+    typer.Option("--format", help="What to print on standard output."),
+]
 
 
 class DemoFormat(StrEnum):
@@ -186,7 +176,7 @@ def _load(
 def validate(
     data: DataArgument,
     tz: TzOption = "UTC",
-    output_format: Annotated[ValidateFormat, typer.Option("--format")] = ValidateFormat.table,
+    output_format: FindingsFormat = OutputFormat.table,
     quarantine: QuarantineOption = None,
     engine: EngineOption = engines.DEFAULT,
     spark_master: SparkMasterOption = None,
@@ -213,62 +203,13 @@ def validate(
         _fail(error)
         return
     report = dataset.report
-    if output_format is ValidateFormat.json:
-        out.print_json(json.dumps(_report_json(report)))
+    enables = {name: CATALOG.enabled_by(name) for name in TABLE_NAMES}
+    if output_format is OutputFormat.json:
+        out.print_json(json.dumps(report.to_dict(enables)))
     else:
-        _print_report(report)
+        print_report(out, report, enables, ISSUES_SHOWN_PER_RULE)
     if report.errors and quarantine is None:
         raise typer.Exit(DataError.exit_code)
-
-
-def _report_json(report: ValidationReport) -> dict[str, object]:
-    return {
-        "valid": not report.errors,
-        "tables": [vars(stats) for stats in report.tables.values()],
-        "absent": [
-            {"table": name, "enables": list(CATALOG.enabled_by(name))}
-            for name in TABLE_NAMES
-            if name not in report.tables
-        ],
-        "ignored": report.ignored,
-        "problems": [
-            {
-                "level": rule.level.value,
-                "rule": rule.rule,
-                "table": rule.table,
-                "column": rule.column,
-                "count": rule.count,
-                "examples": [issue.as_dict() for issue in rule.examples],
-            }
-            for rule in report.rules
-        ],
-    }
-
-
-def _print_report(report: ValidationReport) -> None:
-    out.print(validation_table(report))
-    absent = [name for name in TABLE_NAMES if name not in report.tables]
-    if absent:
-        out.print("[bold]Tables absent[/bold] (and the metrics they would enable):")
-        for name in absent:
-            enables = ", ".join(CATALOG.enabled_by(name)) or "no v1 metric"
-            out.print(f"  {name}: {enables}", highlight=False)
-    if report.ignored:
-        out.print(f"Ignored (not canonical tables): {', '.join(report.ignored)}", highlight=False)
-    errors = issue_lines(report, Level.ERROR, ISSUES_SHOWN_PER_RULE)
-    warnings = issue_lines(report, Level.WARNING, ISSUES_SHOWN_PER_RULE)
-    if errors:
-        out.print(f"[bold red]{report.error_count:,} error(s)[/bold red]")
-        for line in errors:
-            out.print(line, highlight=False, markup=False)
-    if warnings:
-        out.print(
-            f"[bold yellow]Warnings ({sum(r.count for r in report.warnings):,})[/bold yellow]"
-        )
-        for line in warnings:
-            out.print(line, highlight=False, markup=False)
-    if not errors:
-        out.print("[green]Valid.[/green]")
 
 
 @app.command()
@@ -287,7 +228,7 @@ def metrics(
         str | None,
         typer.Option("--as-of", help="Report as of this instant; later rows are ignored."),
     ] = None,
-    output_format: Annotated[TableFormat, typer.Option("--format")] = TableFormat.table,
+    output_format: RowsFormat = OutputFormat.table,
     metric: Annotated[
         list[str] | None,
         typer.Option("--metric", help="Metric id; repeat for several (default: all)."),
@@ -323,7 +264,7 @@ def metrics(
     _print_metrics(result, output_format, quiet)
 
 
-def _print_metrics(result: MetricResult, output_format: TableFormat, quiet: bool) -> None:
+def _print_metrics(result: MetricResult, output_format: OutputFormat, quiet: bool) -> None:
     from lifecycle_metrics.metrics.engine import COLUMNS
 
     for missing in result.unavailable:
@@ -335,12 +276,34 @@ def _print_metrics(result: MetricResult, output_format: TableFormat, quiet: bool
             f"as_of {window.as_of:%Y-%m-%d %H:%M:%S} UTC · months {span} (time zone {window.tz})",
             highlight=False,
         )
-    if output_format is TableFormat.csv:
-        sys.stdout.write(rows_to_csv(result.rows, COLUMNS))
-    elif output_format is TableFormat.json:
-        sys.stdout.write(rows_to_json(result.rows) + "\n")
+    _print_rows(
+        result.rows,
+        COLUMNS,
+        output_format,
+        lambda: rows_to_table(result.rows, COLUMNS, "Lifecycle metrics"),
+        out,
+    )
+
+
+def _print_rows(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    output_format: OutputFormat,
+    table: Callable[[], RenderableType],
+    console: Console,
+) -> None:
+    """Every row as CSV or JSON on standard output, or `table()` for a person."""
+    if output_format is OutputFormat.csv:
+        sys.stdout.write(rows_to_csv(rows, columns))
+    elif output_format is OutputFormat.json:
+        sys.stdout.write(rows_to_json(rows) + "\n")
     else:
-        out.print(rows_to_table(result.rows, COLUMNS, "Lifecycle metrics"))
+        console.print(table())
+
+
+def _wide(width: int) -> Console:
+    """A console at least `width` columns wide: the customer tables are cut below it."""
+    return Console(width=max(out.width, width), highlight=False)
 
 
 @app.command()
@@ -354,7 +317,7 @@ def drill(
     ] = None,
     tz: TzOption = "UTC",
     as_of: Annotated[str | None, typer.Option("--as-of", help="As in `metrics`.")] = None,
-    output_format: Annotated[TableFormat, typer.Option("--format")] = TableFormat.table,
+    output_format: RowsFormat = OutputFormat.table,
     quarantine: QuarantineOption = None,
     quiet: QuietOption = False,
 ) -> None:
@@ -383,9 +346,9 @@ def drill(
         (row["value"] for row in computed.rows if (row["dimension"], row["member"]) == wanted), None
     )
     columns = ("month", *RECORD_COLUMNS)
-    if output_format is TableFormat.csv:
+    if output_format is OutputFormat.csv:
         sys.stdout.write(rows_to_csv(result.rows, columns))
-    elif output_format is TableFormat.json:
+    elif output_format is OutputFormat.json:
         payload = {
             "metric": metric,
             "month": month,
@@ -405,30 +368,15 @@ def drill(
 
 @app.command()
 def catalog(
-    output_format: Annotated[CatalogFormat, typer.Option("--format")] = CatalogFormat.table,
+    output_format: CatalogFormat = OutputFormat.table,
 ) -> None:
     """List every metric: stage, kind, unit, the question it answers, its definition."""
-    rows = catalog_rows(CATALOG)
-    if output_format is CatalogFormat.json:
-        sys.stdout.write(json.dumps(rows, indent=1, ensure_ascii=False) + "\n")
-    elif output_format is CatalogFormat.markdown:
+    if output_format is OutputFormat.json:
+        sys.stdout.write(json.dumps(catalog_rows(CATALOG), indent=1, ensure_ascii=False) + "\n")
+    elif output_format is OutputFormat.markdown:
         sys.stdout.write(catalog_markdown(CATALOG) + "\n")
     else:
-        listing = [
-            {
-                **row,
-                "needs": ", ".join(row["needs"]),
-                "dimensions": ", ".join(row["dimensions"]) or "—",
-            }
-            for row in rows
-        ]
-        out.print(
-            rows_to_table(
-                listing,
-                ("id", "stage", "kind", "unit", "needs", "dimensions"),
-                f"{len(rows)} metrics",
-            )
-        )
+        out.print(catalog_table(CATALOG))
 
 
 @app.command()
@@ -455,9 +403,7 @@ def report(
             "--targets", help="targets.yaml: monthly/quarterly targets per metric and channel."
         ),
     ] = None,
-    output_format: Annotated[
-        ReportFormat, typer.Option("--format", help="What to print on standard output.")
-    ] = ReportFormat.terminal,
+    output_format: ReportFormat = OutputFormat.terminal,
     tz: TzOption = "UTC",
     as_of: Annotated[
         str | None,
@@ -486,10 +432,10 @@ def report(
 
 
 OUT_SUFFIXES = {
-    ".html": ReportFormat.html,
-    ".htm": ReportFormat.html,
-    ".json": ReportFormat.json,
-    ".md": ReportFormat.markdown,
+    ".html": OutputFormat.html,
+    ".htm": OutputFormat.html,
+    ".json": OutputFormat.json,
+    ".md": OutputFormat.markdown,
 }
 
 
@@ -499,7 +445,7 @@ def _write_report(
     as_of: str | None,
     goals: object,
     out_file: Path | None,
-    output_format: ReportFormat,
+    output_format: OutputFormat,
     quiet: bool,
 ) -> None:
     from lifecycle_metrics.report import build_report, render
@@ -516,7 +462,7 @@ def _write_report(
                 raise UsageError(f"cannot write {out_file}: {error.strerror or error}") from None
     for missing in built.unavailable:
         err.print(f"unavailable: {missing['metric']} — {missing['reason']}", highlight=False)
-    if output_format is ReportFormat.terminal:
+    if output_format is OutputFormat.terminal:
         # the report is laid out for 100 columns; a narrower terminal gets its own width
         width = min(out.width, 100) if out.is_terminal else 100
         Console(width=width, highlight=False).print(render_terminal(built))
@@ -524,22 +470,6 @@ def _write_report(
         sys.stdout.write(render(built, output_format.value))
     if out_file is not None:
         err.print(f"report written to {out_file}", highlight=False)
-
-
-ACCOUNT_COLUMNS = (
-    "account_id",
-    "segment",
-    "mrr",
-    "tenure_days",
-    "breadth",
-    "depth",
-    "usage_trend",
-    "latest_nps",
-    "loyalty",
-    "risk",
-    "advocacy",
-    "reasons",
-)
 
 
 def _customers(
@@ -566,17 +496,6 @@ def _customers(
         raise AssertionError("unreachable") from error
 
 
-def _account_columns(frame: pd.DataFrame) -> list[str]:
-    """The fixed columns, then days to first use of each product the data names."""
-    return [*ACCOUNT_COLUMNS, *sorted(c for c in frame.columns if c.startswith("first_use_days_"))]
-
-
-def _account_rows(frame: pd.DataFrame) -> list[dict[str, object]]:
-    subset = frame[_account_columns(frame)].astype(object)
-    records = subset.where(subset.notna(), None).to_dict(orient="records")
-    return [{str(key): value for key, value in record.items()} for record in records]
-
-
 ScoringOption = Annotated[
     Path | None,
     typer.Option(
@@ -597,123 +516,44 @@ def accounts(
     segment: Annotated[
         str | None, typer.Option("--segment", help="Only accounts of this segment.")
     ] = None,
-    output_format: Annotated[TableFormat, typer.Option("--format")] = TableFormat.table,
+    output_format: RowsFormat = OutputFormat.table,
     config_file: ScoringOption = None,
     tz: TzOption = "UTC",
     quarantine: QuarantineOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Customer accounts: adoption, loyalty score 0–100 with reasons, churn risk, advocacy."""
+    from lifecycle_metrics.customers.views import AccountsView
+
     scored = _customers(data, tz, quarantine, as_of, quiet, config_file)[1].scored
-    if segment is not None:
-        scored = scored[scored["segment"] == segment]
-    scored = scored.sort_values(["risk", "account_id"], ascending=[False, True])
-    rows = _account_rows(scored)
-    if output_format is TableFormat.csv:
-        sys.stdout.write(rows_to_csv(rows, _account_columns(scored)))
-    elif output_format is TableFormat.json:
-        sys.stdout.write(rows_to_json(rows) + "\n")
-    else:
-        shown = ("account_id", "segment", "loyalty", "risk", "advocacy", "reasons")
-        top = _account_rows(scored.head(25).round({"loyalty": 1, "risk": 1}))
-        title = f"Accounts by churn risk ({len(top)} of {len(rows):,})"
-        Console(width=max(out.width, 120), highlight=False).print(rows_to_table(top, shown, title))
+    view = AccountsView.of(scored, segment)
+    _print_rows(view.rows(), view.columns(), output_format, view.table, _wide(120))
 
 
 @app.command()
 def advocates(
     data: DataArgument,
     as_of: AccountsAsOf = None,
-    output_format: Annotated[ValidateFormat, typer.Option("--format")] = ValidateFormat.table,
+    output_format: FindingsFormat = OutputFormat.table,
     config_file: ScoringOption = None,
     tz: TzOption = "UTC",
     quarantine: QuarantineOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Lurkers, likers and lovers against 90 / 9 / 1, month by month; who is ready to advocate."""
-    from lifecycle_metrics.customers.insights import (
-        advocacy_by_month,
-        loyalty_advocacy_matrix,
-        profit_vs_advocacy,
-    )
-    from lifecycle_metrics.customers.scores import advocacy_shares
+    from lifecycle_metrics.customers.insights import advocacy_by_month
+    from lifecycle_metrics.customers.views import AdvocacyView
 
     dataset, view = _customers(data, tz, quarantine, as_of, quiet, config_file)
-    scored = view.scored
     with progress("advocacy month by month", quiet=quiet) as say:
         months = advocacy_by_month(dataset, progress=say) if as_of is None else []
-    ready = scored[scored["advocacy"] == "liker"].sort_values(
-        ["loyalty", "account_id"], ascending=[False, True]
-    )
-    found: dict[str, Any] = {
-        "segments": advocacy_shares(scored),
-        "by_month": months,
-        "likers_most_ready": _account_rows(ready.head(10).round({"loyalty": 1, "risk": 1})),
-        "loyalty_is_not_advocacy": loyalty_advocacy_matrix(scored),
-        "profit_is_not_advocacy": profit_vs_advocacy(scored),
-    }
-    if output_format is ValidateFormat.json:
-        sys.stdout.write(json.dumps(found, ensure_ascii=False, indent=1, default=str) + "\n")
+    found = AdvocacyView.of(view.scored, months)
+    if output_format is OutputFormat.json:
+        sys.stdout.write(found.to_json() + "\n")
         return
-    console = Console(width=max(out.width, 100), highlight=False)
-    rows = [
-        {
-            "segment": name,
-            "accounts": v["accounts"],
-            "share": f"{v['share']:.1%}",
-            "rule of thumb": f"{v['rule_of_thumb']:.0%}",
-        }
-        for name, v in found["segments"].items()
-    ]
-    console.print(
-        rows_to_table(rows, ("segment", "accounts", "share", "rule of thumb"), "Advocacy segments")
-    )
-    if months:
-        console.print(rows_to_table(months, ("month", "lurker", "liker", "lover"), "By month"))
-    matrix = found["loyalty_is_not_advocacy"]
-    console.print(
-        rows_to_table(
-            [{"loyalty": band, **counts} for band, counts in matrix["matrix"].items()],
-            ("loyalty", "lurker", "liker", "lover"),
-            "Loyalty is not advocacy",
-        )
-    )
-    console.print(
-        f"{matrix['loyal_never_advocate']:,} of {matrix['loyal_accounts']:,} highly loyal "
-        "accounts never advocate."
-    )
-    profit = found["profit_is_not_advocacy"]
-    rho = profit["spearman_mrr_advocacy"]
-    console.print(
-        "Rank correlation of MRR and advocacy: "
-        + ("not defined (no variation)" if rho is None else f"{rho:+.2f}")
-        + f"; median MRR {profit['median_mrr']:,.0f}."
-    )
-    console.print(
-        rows_to_table(
-            profit["top_advocates"],
-            (
-                "account_id",
-                "advocacy_acts_365d",
-                "mrr",
-                "mrr_percentile",
-            ),
-            "Top advocates and their MRR",
-        )
-    )
-    console.print(
-        rows_to_table(
-            found["likers_most_ready"],
-            (
-                "account_id",
-                "segment",
-                "loyalty",
-                "latest_nps",
-                "reasons",
-            ),
-            "Likers most ready to become lovers",
-        )
-    )
+    console = _wide(100)
+    for part in found.renderables():
+        console.print(part)
 
 
 @app.command("cross-sell")
@@ -721,7 +561,7 @@ def cross_sell_command(
     data: DataArgument,
     product: Annotated[str, typer.Option("--product", help="The product to offer.")],
     as_of: AccountsAsOf = None,
-    output_format: Annotated[TableFormat, typer.Option("--format")] = TableFormat.table,
+    output_format: RowsFormat = OutputFormat.table,
     min_breadth: Annotated[
         float | None,
         typer.Option("--min-breadth", min=0, max=1, help="Adoption needed, 0–1 (default 0.5)."),
@@ -737,6 +577,7 @@ def cross_sell_command(
 ) -> None:
     """Accounts ready for a product they do not own, best prospects first (CSV for a campaign)."""
     from lifecycle_metrics.customers.crosssell import cross_sell
+    from lifecycle_metrics.customers.views import CrossSellView
 
     _, view = _customers(data, tz, quarantine, as_of, quiet, config_file)
     readiness = view.config.readiness
@@ -749,42 +590,8 @@ def cross_sell_command(
     except LifecycleError as error:
         _fail(error)
         return
-    columns = (
-        "account_id",
-        "segment",
-        "product",
-        "propensity",
-        "breadth",
-        "loyalty",
-        "risk",
-        "mrr",
-        "reasons",
-    )
-    subset = ranked[list(columns)].astype(object)
-    rows: list[dict[str, Any]] = [
-        {str(k): v for k, v in r.items()}
-        for r in subset.where(subset.notna(), None).to_dict(orient="records")
-    ]
-    if output_format is TableFormat.csv:
-        sys.stdout.write(rows_to_csv(rows, columns))
-    elif output_format is TableFormat.json:
-        sys.stdout.write(rows_to_json(rows) + "\n")
-    else:
-        basis = ranked["basis"].iloc[0] if len(ranked) else "no account is ready"
-        title = f"Ready for {product}: {len(rows):,} accounts ({basis})"
-        shown = [
-            {
-                **r,
-                "propensity": round(float(r["propensity"]), 3),
-                "loyalty": round(float(r["loyalty"]), 1),
-            }
-            for r in rows[:25]
-        ]
-        Console(width=max(out.width, 120), highlight=False).print(
-            rows_to_table(
-                shown, ("account_id", "segment", "propensity", "loyalty", "reasons"), title
-            )
-        )
+    shown = CrossSellView(product, ranked)
+    _print_rows(shown.rows(), shown.columns(), output_format, shown.table, _wide(120))
 
 
 @app.command("load")
@@ -870,7 +677,7 @@ def demo(
             return
         dataset = _load(str(target), "UTC", None, quiet)
         html_file = target / "report.html"
-        _write_report(dataset, None, None, NO_TARGETS, html_file, ReportFormat.terminal, quiet)
+        _write_report(dataset, None, None, NO_TARGETS, html_file, OutputFormat.terminal, quiet)
     except LifecycleError as error:
         _fail(error)
         return

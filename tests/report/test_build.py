@@ -14,6 +14,7 @@ March 2025, UTC, as of 2025-07-15 (so the March cohort's 90-day window has close
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -289,3 +290,38 @@ def test_a_hostile_name_in_markdown_is_text_not_a_link(hostile: str) -> None:
     assert "<a " not in html and "<img" not in html and "<strong>" not in html
     assert "<em>" not in html and "<code>" not in html and "<s>" not in html
     assert html.count("<td>") == 1  # the pipe did not split the cell
+
+
+def test_the_report_names_metrics_by_their_catalog_label(report: Report) -> None:
+    markdown = render(report, "markdown").splitlines()
+    assert "| New leads | MQLs | SQLs | New customers | NPS |" in markdown
+    html = render(report, "html")
+    assert '<div class="label">New leads</div>' in html
+    assert '<div class="label">NPS</div>' in html
+
+
+def test_appendix_cohort_windows_come_from_the_value_rules(report: Report) -> None:
+    assert report.appendix["windows"][0] == (
+        "Cohort rates: lead→MQL and MQL→SQL within 90 days, SQL→customer within 180 days of "
+        "reaching the earlier stage (24-hour days); a month whose window has not closed by "
+        "as_of is marked immature."
+    )
+
+
+def test_cohort_windows_follow_the_catalog(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lifecycle_metrics.metrics.catalog import CATALOG
+    from lifecycle_metrics.metrics.spec import Registry
+    from lifecycle_metrics.report import build
+
+    # a third 90-day cohort and a changed window, as a new declaration would bring them
+    lead, mql, sql = (
+        CATALOG.get(m) for m in ("lead_to_mql_rate", "mql_to_sql_rate", "sql_to_customer_rate")
+    )
+    longer = replace(sql, value=replace(sql.value, window_days=365))
+    opportunity = replace(mql, id="sql_to_opportunity_rate", label="sql_to_opportunity_rate")
+    catalog = Registry()
+    catalog.add(lead, mql, longer, opportunity, CATALOG.get("mqls"))
+    monkeypatch.setattr(build, "CATALOG", catalog)
+    assert build._cohort_windows() == (
+        "lead→MQL, MQL→SQL and SQL→opportunity within 90 days, SQL→customer within 365 days"
+    )

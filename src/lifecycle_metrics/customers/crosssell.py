@@ -14,6 +14,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from lifecycle_metrics.errors import UsageError
+from lifecycle_metrics.scoring.pipeline import CATEGORICAL, churn_pipeline, prepare_features
 
 FACTS = (
     "breadth",
@@ -48,8 +49,6 @@ def cross_sell(
     readiness: Readiness | None = None,
 ) -> pd.DataFrame:
     """Ready accounts for `product`, best prospects first, with their propensity and reasons."""
-    from lifecycle_metrics.scoring.backtest import CATEGORICAL, churn_pipeline, prepare_features
-
     rules = readiness or Readiness()
     known = sorted(set(owned["product"]))
     if product not in known:

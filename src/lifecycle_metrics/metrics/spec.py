@@ -81,6 +81,7 @@ class Metric:
     """One metric of the catalog, declared once."""
 
     id: str
+    label: str  # how the report names it (the id itself where it has no other name)
     stage: Stage
     kind: Kind
     unit: Unit

@@ -497,9 +497,8 @@ def _appendix(
         "month_start": _local(span.start, model.tz),
         "month_end": _local(span.end, model.tz),
         "windows": [
-            "Cohort rates: lead→MQL and MQL→SQL within 90 days, SQL→customer within 180 days of "
-            "reaching the earlier stage (24-hour days); a month whose window has not closed by "
-            "as_of is marked immature.",
+            f"Cohort rates: {_cohort_windows()} of reaching the earlier stage (24-hour days); a "
+            "month whose window has not closed by as_of is marked immature.",
             "marketing_roi: the 12 months ending with the report month.",
             "Normal ranges: the trailing 12 months before the report month.",
             f"Stalls: no later stage within {panels.STALL_DAYS} days, over the latest cohort "
@@ -512,3 +511,30 @@ def _appendix(
             "quarantined_rows": dataset.rows_quarantined,
         },
     }
+
+
+# Stages named by their acronym in prose (marketing- and sales-qualified lead).
+ACRONYM_STAGES = ("mql", "sql")
+
+
+def _cohort_windows() -> str:
+    """Every cohort rate of the catalog with its window, e.g. `lead→MQL within 90 days`."""
+    by_window: dict[int, list[str]] = {}
+    for metric in CATALOG:  # the whole catalog: the text does not depend on the tables given
+        days = metric.value.cohort_days
+        if days is not None:
+            by_window.setdefault(days, []).append(_cohort_name(metric.id))
+    return ", ".join(f"{_listed(names)} within {days} days" for days, names in by_window.items())
+
+
+def _cohort_name(metric_id: str) -> str:
+    """`lead_to_mql_rate` as `lead→MQL`; an id of another shape as itself."""
+    start, to, end = metric_id.removesuffix("_rate").partition("_to_")
+    if not to:
+        return metric_id
+    return "→".join(s.upper() if s in ACRONYM_STAGES else s for s in (start, end))
+
+
+def _listed(names: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    return " and ".join(filter(None, (", ".join(names[:-1]), names[-1])))

@@ -20,7 +20,7 @@ from lifecycle_metrics.metrics.catalog import CATALOG
 from lifecycle_metrics.metrics.spec import Better, Metric, Unit
 from lifecycle_metrics.metrics.values import FamilyResults, Series
 from lifecycle_metrics.periods import month_start_utc
-from lifecycle_metrics.render import human_value
+from lifecycle_metrics.render.values import human_value
 from lifecycle_metrics.report.targets import Goal, Targets
 
 HISTORY_MONTHS = 12

@@ -15,7 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from lifecycle_metrics.metrics.catalog import CATALOG
 from lifecycle_metrics.metrics.spec import Unit
-from lifecycle_metrics.render import human_value
+from lifecycle_metrics.render.values import human_value
 from lifecycle_metrics.report import charts
 from lifecycle_metrics.report.build import CHANNEL_COLUMNS, Report
 
@@ -45,19 +45,6 @@ document.querySelectorAll("table.sortable").forEach(function (table) {
 });
 """
 
-LABELS = {
-    "new_leads": "New leads",
-    "mqls": "MQLs",
-    "sqls": "SQLs",
-    "new_customers": "New customers",
-    "bookings": "Bookings",
-    "churn_rate": "Churn",
-    "net_revenue_retention": "Net revenue retention",
-    "nps": "NPS",
-    "cost_per_mql": "Cost per MQL",
-    "marketing_roi": "ROI (12 months)",
-}
-
 
 def _csp(script: str) -> str:
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
@@ -81,7 +68,9 @@ def _charts(report: Report, data: dict[str, Any]) -> dict[str, Any]:
         metric_id: charts.sparkline(view["trend"], view["unit"])
         for metric_id, view in data["metrics"].items()
     }
-    funnel_steps = [{"label": LABELS[s["metric"]], "count": s["count"]} for s in report.funnel]
+    funnel_steps = [
+        {"label": CATALOG.get(s["metric"]).label, "count": s["count"]} for s in report.funnel
+    ]
     retention = {
         name: data["metrics"][metric_id]["trend"]
         for metric_id, name in (
@@ -124,6 +113,6 @@ def render_html(report: Report) -> str:
         count=lambda value: human_value(value, Unit.COUNT),
         days=lambda value: human_value(value, Unit.DAYS),
         raw=lambda value: "" if value is None else repr(float(value)),
-        label=lambda metric_id: LABELS.get(metric_id, metric_id),
+        label=lambda metric_id: CATALOG.get(metric_id).label,
         signed=_signed,
     )

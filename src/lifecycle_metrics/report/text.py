@@ -15,10 +15,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from lifecycle_metrics.metrics.catalog import CATALOG
 from lifecycle_metrics.metrics.spec import Unit
-from lifecycle_metrics.render import human_value
+from lifecycle_metrics.render.values import human_value
 from lifecycle_metrics.report.build import CHANNEL_COLUMNS, Report
-from lifecycle_metrics.report.html import LABELS
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 WIDTH = 100
@@ -84,7 +84,7 @@ def render_terminal(report: Report) -> RenderableType:
     parts.append(Panel(flags, title="Early warnings", width=WIDTH))
     headline = Table(box=None, width=WIDTH, show_edge=False)
     for metric_id in report.headline:
-        headline.add_column(LABELS.get(metric_id, metric_id), justify="right", no_wrap=True)
+        headline.add_column(CATALOG.get(metric_id).label, justify="right", no_wrap=True)
     headline.add_row(
         *[
             Text(
@@ -134,7 +134,7 @@ def render_terminal(report: Report) -> RenderableType:
         channels = Table(title="Channels", title_justify="left", width=WIDTH)
         channels.add_column("channel", no_wrap=True, max_width=18)
         for column in CHANNEL_COLUMNS:
-            channels.add_column(LABELS.get(column, column), justify="right")
+            channels.add_column(CATALOG.get(column).label, justify="right")
         for row in report.channels:
             channels.add_row(
                 Text(row["channel"]), *[_fmt(report, c, row[c]) for c in CHANNEL_COLUMNS]
@@ -242,7 +242,7 @@ def render_markdown(report: Report) -> str:
     for mark, line in _flag_lines(report):
         out.append(f"- {mark}{_md(line)}")
     out.append("")
-    out.append("| " + " | ".join(LABELS.get(m, m) for m in report.headline) + " |")
+    out.append("| " + " | ".join(CATALOG.get(m).label for m in report.headline) + " |")
     out.append("|" + "---:|" * len(report.headline))
     out.append(
         "| " + " | ".join(_fmt(report, m, report.metrics[m].value) for m in report.headline) + " |"
@@ -269,7 +269,7 @@ def render_markdown(report: Report) -> str:
                 )
             out.append("")
         if stage.stage == "convert" and report.channels:
-            names = " | ".join(LABELS.get(c, c) for c in CHANNEL_COLUMNS)
+            names = " | ".join(CATALOG.get(c).label for c in CHANNEL_COLUMNS)
             out.append(f"| channel | {names} |")
             out.append("|---|" + "---:|" * len(CHANNEL_COLUMNS))
             for row in report.channels:

@@ -28,6 +28,7 @@ from lifecycle_metrics.customers.snapshot import snapshot_at
 from lifecycle_metrics.dataset import Dataset
 from lifecycle_metrics.model.model import Model
 from lifecycle_metrics.periods import month_label, month_start_utc
+from lifecycle_metrics.scoring.pipeline import CATEGORICAL, churn_pipeline, prepare_features
 
 HORIZON_DAYS = 90
 NUMERIC = (
@@ -44,7 +45,6 @@ NUMERIC = (
     "mrr",
     "advocacy_acts_365d",
 )
-CATEGORICAL = ("segment",)
 Progress = Callable[[str], None]
 
 
@@ -134,42 +134,6 @@ def labelled_snapshots(
         scored["churned"] = (~scored.account_id.isin(still.account_id)).astype("int64")
         frames.append(scored)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def churn_pipeline(numeric: Sequence[str], categorical: Sequence[str]):  # type: ignore[no-untyped-def]
-    """Impute, scale, one-hot, then logistic regression."""
-    from sklearn.compose import ColumnTransformer
-    from sklearn.impute import SimpleImputer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
-
-    columns = ColumnTransformer(
-        [
-            (
-                "numbers",
-                make_pipeline(
-                    SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
-                    StandardScaler(),
-                ),
-                list(numeric),
-            ),
-            ("labels", OneHotEncoder(handle_unknown="ignore"), list(categorical)),
-        ]
-    )
-    return make_pipeline(columns, LogisticRegression(max_iter=2000))
-
-
-def prepare_features(frame: pd.DataFrame, numeric: Sequence[str]) -> pd.DataFrame:
-    prepared = frame.copy()
-    for column in numeric:
-        prepared[column] = pd.to_numeric(prepared[column], errors="coerce").astype("float64")
-    for column in ("uses_30d", "uses_prev_30d", "mrr", "tenure_days"):
-        if column in prepared:
-            prepared[column] = np.log1p(prepared[column].clip(lower=0))
-    if "usage_trend" in prepared:
-        prepared["usage_trend"] = prepared["usage_trend"].clip(-1, 5)
-    return prepared
 
 
 def time_split_backtest(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -105,9 +106,36 @@ class ValidationReport:
         ordered = self.errors + self.warnings
         return [issue for rule in ordered for issue in rule.examples]
 
+    def absent(self, canonical: Iterable[str]) -> list[str]:
+        """The tables of `canonical` the dataset does not hold, in that order."""
+        return [name for name in canonical if name not in self.tables]
+
     def by_table(self) -> dict[str, list[RuleCount]]:
         """Rule counts grouped per table, in the order found."""
         grouped: dict[str, list[RuleCount]] = defaultdict(list)
         for rule in self.rules:
             grouped[rule.table].append(rule)
         return dict(grouped)
+
+    def to_dict(self, enables: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+        """The report as JSON data; `enables`: each canonical table → the metrics it enables."""
+        # passed in: validation sits below the schema's table list and the metric catalog
+        return {
+            "valid": not self.errors,
+            "tables": [vars(stats) for stats in self.tables.values()],
+            "absent": [
+                {"table": name, "enables": list(enables[name])} for name in self.absent(enables)
+            ],
+            "ignored": self.ignored,
+            "problems": [
+                {
+                    "level": rule.level.value,
+                    "rule": rule.rule,
+                    "table": rule.table,
+                    "column": rule.column,
+                    "count": rule.count,
+                    "examples": [issue.as_dict() for issue in rule.examples],
+                }
+                for rule in self.rules
+            ],
+        }

@@ -9,6 +9,7 @@ TRAFFIC = "How much traffic do we draw, from which channels?"
 METRICS = (
     Metric(
         id="visits",
+        label="visits",
         stage=Stage.ATTRACT,
         kind=Kind.ACTIVITY,
         unit=Unit.COUNT,
@@ -21,6 +22,7 @@ METRICS = (
     ),
     Metric(
         id="unique_visitors",
+        label="unique_visitors",
         stage=Stage.ATTRACT,
         kind=Kind.ACTIVITY,
         unit=Unit.COUNT,

@@ -17,6 +17,7 @@ LEADS = "How many new leads, from which channels, at what cost?"
 METRICS = (
     Metric(
         id="new_leads",
+        label="New leads",
         stage=Stage.CAPTURE,
         kind=Kind.OUTCOME,
         unit=Unit.COUNT,
@@ -30,6 +31,7 @@ METRICS = (
     ),
     Metric(
         id="visit_to_lead_rate",
+        label="visit_to_lead_rate",
         stage=Stage.CAPTURE,
         kind=Kind.OUTCOME,
         unit=Unit.RATE,
@@ -41,6 +43,7 @@ METRICS = (
     ),
     Metric(
         id="cost_per_lead",
+        label="cost_per_lead",
         better=Better.LOWER,
         stage=Stage.CAPTURE,
         kind=Kind.ACTIVITY,

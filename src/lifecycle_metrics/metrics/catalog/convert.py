@@ -20,6 +20,7 @@ VOLUME = "How many SQLs and new customers, at what cost, with what ROI per chann
 METRICS = (
     Metric(
         id="sqls",
+        label="SQLs",
         stage=Stage.CONVERT,
         kind=Kind.OUTCOME,
         unit=Unit.COUNT,
@@ -33,6 +34,7 @@ METRICS = (
     ),
     Metric(
         id="new_customers",
+        label="New customers",
         stage=Stage.CONVERT,
         kind=Kind.OUTCOME,
         unit=Unit.COUNT,
@@ -46,6 +48,7 @@ METRICS = (
     ),
     Metric(
         id="cost_per_sql",
+        label="cost_per_sql",
         better=Better.LOWER,
         stage=Stage.CONVERT,
         kind=Kind.ACTIVITY,
@@ -58,6 +61,7 @@ METRICS = (
     ),
     Metric(
         id="cost_per_customer",
+        label="cost_per_customer",
         better=Better.LOWER,
         stage=Stage.CONVERT,
         kind=Kind.ACTIVITY,
@@ -70,6 +74,7 @@ METRICS = (
     ),
     Metric(
         id="mql_to_sql_rate",
+        label="mql_to_sql_rate",
         stage=Stage.CONVERT,
         kind=Kind.OUTCOME,
         unit=Unit.RATE,
@@ -81,6 +86,7 @@ METRICS = (
     ),
     Metric(
         id="sql_to_customer_rate",
+        label="sql_to_customer_rate",
         stage=Stage.CONVERT,
         kind=Kind.OUTCOME,
         unit=Unit.RATE,
@@ -93,6 +99,7 @@ METRICS = (
     ),
     Metric(
         id="lead_to_customer_days",
+        label="lead_to_customer_days",
         better=Better.LOWER,
         stage=Stage.CONVERT,
         kind=Kind.OUTCOME,
@@ -106,6 +113,7 @@ METRICS = (
     ),
     Metric(
         id="bookings",
+        label="Bookings",
         stage=Stage.CONVERT,
         kind=Kind.OUTCOME,
         unit=Unit.CURRENCY,
@@ -118,6 +126,7 @@ METRICS = (
     ),
     Metric(
         id="marketing_roi",
+        label="ROI (12 months)",
         stage=Stage.CONVERT,
         kind=Kind.OUTCOME,
         unit=Unit.RATE,

@@ -30,6 +30,7 @@ def _retention(numerator: Measure) -> Ratio:
 METRICS = (
     Metric(
         id="customers",
+        label="customers",
         stock=True,
         stage=Stage.EXPAND,
         kind=Kind.OUTCOME,
@@ -43,6 +44,7 @@ METRICS = (
     ),
     Metric(
         id="churn_rate",
+        label="Churn",
         better=Better.LOWER,
         stage=Stage.EXPAND,
         kind=Kind.OUTCOME,
@@ -56,6 +58,7 @@ METRICS = (
     ),
     Metric(
         id="gross_revenue_retention",
+        label="gross_revenue_retention",
         stage=Stage.EXPAND,
         kind=Kind.OUTCOME,
         unit=Unit.RATE,
@@ -68,6 +71,7 @@ METRICS = (
     ),
     Metric(
         id="net_revenue_retention",
+        label="Net revenue retention",
         stage=Stage.EXPAND,
         kind=Kind.OUTCOME,
         unit=Unit.RATE,
@@ -79,6 +83,7 @@ METRICS = (
     ),
     Metric(
         id="upsell_revenue_share",
+        label="upsell_revenue_share",
         stage=Stage.EXPAND,
         kind=Kind.OUTCOME,
         unit=Unit.RATE,
@@ -95,6 +100,7 @@ METRICS = (
     ),
     Metric(
         id="existing_customer_revenue_share",
+        label="existing_customer_revenue_share",
         stage=Stage.EXPAND,
         kind=Kind.OUTCOME,
         unit=Unit.RATE,
@@ -111,6 +117,7 @@ METRICS = (
     ),
     Metric(
         id="customer_open_rate",
+        label="customer_open_rate",
         stage=Stage.EXPAND,
         kind=Kind.ACTIVITY,
         unit=Unit.RATE,
@@ -126,6 +133,7 @@ METRICS = (
     ),
     Metric(
         id="customer_click_rate",
+        label="customer_click_rate",
         stage=Stage.EXPAND,
         kind=Kind.ACTIVITY,
         unit=Unit.RATE,
@@ -141,6 +149,7 @@ METRICS = (
     ),
     Metric(
         id="nps",
+        label="NPS",
         stage=Stage.EXPAND,
         kind=Kind.OUTCOME,
         unit=Unit.SCORE,

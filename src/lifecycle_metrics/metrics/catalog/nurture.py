@@ -30,6 +30,7 @@ def _email_rate(numerator: Measure, denominator: Measure) -> Ratio:
 METRICS = (
     Metric(
         id="reopened_leads",
+        label="reopened_leads",
         stage=Stage.NURTURE,
         kind=Kind.OUTCOME,
         unit=Unit.COUNT,
@@ -44,6 +45,7 @@ METRICS = (
     ),
     Metric(
         id="nurture_open_rate",
+        label="nurture_open_rate",
         stage=Stage.NURTURE,
         kind=Kind.ACTIVITY,
         unit=Unit.RATE,
@@ -56,6 +58,7 @@ METRICS = (
     ),
     Metric(
         id="nurture_click_rate",
+        label="nurture_click_rate",
         stage=Stage.NURTURE,
         kind=Kind.ACTIVITY,
         unit=Unit.RATE,
@@ -67,6 +70,7 @@ METRICS = (
     ),
     Metric(
         id="nurture_click_to_open_rate",
+        label="nurture_click_to_open_rate",
         stage=Stage.NURTURE,
         kind=Kind.ACTIVITY,
         unit=Unit.RATE,
@@ -78,6 +82,7 @@ METRICS = (
     ),
     Metric(
         id="new_lead_score_median",
+        label="new_lead_score_median",
         stage=Stage.NURTURE,
         kind=Kind.OUTCOME,
         unit=Unit.SCORE,
@@ -90,6 +95,7 @@ METRICS = (
     ),
     Metric(
         id="mqls",
+        label="MQLs",
         stage=Stage.NURTURE,
         kind=Kind.OUTCOME,
         unit=Unit.COUNT,
@@ -103,6 +109,7 @@ METRICS = (
     ),
     Metric(
         id="cost_per_mql",
+        label="Cost per MQL",
         better=Better.LOWER,
         stage=Stage.NURTURE,
         kind=Kind.ACTIVITY,
@@ -115,6 +122,7 @@ METRICS = (
     ),
     Metric(
         id="lead_to_mql_rate",
+        label="lead_to_mql_rate",
         stage=Stage.NURTURE,
         kind=Kind.OUTCOME,
         unit=Unit.RATE,
