@@ -1,7 +1,7 @@
 """What a metric is: the closed sets of stages, kinds, units and dimensions, and the registry.
 
 A metric is data: an id, where it sits in the lifecycle, what it answers and how its value is
-formed from measures of a *family* (one query each, see `families.py`). Everything that lists
+formed from measures of a *family* (one query each, see `families/`). Everything that lists
 or shows metrics reads this registry.
 """
 
