@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -59,6 +60,13 @@ def _flag_lines(report: Report) -> list[tuple[str, str]]:
 def render_terminal(report: Report) -> RenderableType:
     """The report as Rich renderables (tables, sparklines, coloured flags)."""
     parts: list[RenderableType] = []
+    for section in TERMINAL_SECTIONS:
+        section(report, parts)
+    return Group(*parts)
+
+
+def _terminal_header(report: Report, parts: list[RenderableType]) -> None:
+    """Dataset, month, as_of, zone and what is unavailable."""
     header = Text(f"Lifecycle report — {report.month}\n", style="bold")
     header.append(f"{report.dataset} · as of {report.as_of} · time zone {report.tz}", style="dim")
     if report.partial_month:
@@ -66,6 +74,10 @@ def render_terminal(report: Report) -> RenderableType:
     for missing in report.unavailable:
         header.append(f"\nunavailable: {missing['metric']} ({missing['reason']})", style="dim")
     parts.append(Panel(header, width=WIDTH))
+
+
+def _terminal_flags(report: Report, parts: list[RenderableType]) -> None:
+    """Early warnings and the quarter-to-date projections."""
     flags = Text()
     lines = _flag_lines(report)
     if not any(not f.favourable for f in report.flags):
@@ -82,6 +94,10 @@ def render_terminal(report: Report) -> RenderableType:
             style="green" if q.on_track else "red",
         )
     parts.append(Panel(flags, title="Early warnings", width=WIDTH))
+
+
+def _terminal_headline(report: Report, parts: list[RenderableType]) -> None:
+    """The headline strip."""
     headline = Table(box=None, width=WIDTH, show_edge=False)
     for metric_id in report.headline:
         headline.add_column(CATALOG.get(metric_id).label, justify="right", no_wrap=True)
@@ -95,6 +111,10 @@ def render_terminal(report: Report) -> RenderableType:
         ]
     )
     parts.append(headline)
+
+
+def _terminal_stages(report: Report, parts: list[RenderableType]) -> None:
+    """One table per stage, its questions answered by its metrics."""
     for stage in report.stages:
         table = Table(
             title=stage.title, title_style="bold", title_justify="left", width=WIDTH, expand=False
@@ -130,6 +150,10 @@ def render_terminal(report: Report) -> RenderableType:
                 )
         parts.append(table)
     parts.append(Text("O outcome · A activity · * immature cohort month", style="dim"))
+
+
+def _terminal_channels(report: Report, parts: list[RenderableType]) -> None:
+    """The channel table."""
     if report.channels:
         channels = Table(title="Channels", title_justify="left", width=WIDTH)
         channels.add_column("channel", no_wrap=True, max_width=18)
@@ -140,6 +164,10 @@ def render_terminal(report: Report) -> RenderableType:
                 Text(row["channel"]), *[_fmt(report, c, row[c]) for c in CHANNEL_COLUMNS]
             )
         parts.append(channels)
+
+
+def _terminal_programs(report: Report, parts: list[RenderableType]) -> None:
+    """Nurture programs ranked by click rate."""
     if report.programs:
         programs = Table(title="Nurture programs by click rate", title_justify="left", width=WIDTH)
         for column in ("program", "delivered", "click rate", "unsub. rate", "MQLs touched"):
@@ -153,6 +181,10 @@ def render_terminal(report: Report) -> RenderableType:
                 human_value(p["mqls_touched"], Unit.COUNT),
             )
         parts.append(programs)
+
+
+def _terminal_stall(report: Report, parts: list[RenderableType]) -> None:
+    """Where leads stall."""
     if report.stall:
         cohort = f" (cohort {report.stall_cohort})" if report.stall_cohort else ""
         stall = Table(title="Where leads stall", title_justify="left", width=WIDTH)
@@ -168,6 +200,10 @@ def render_terminal(report: Report) -> RenderableType:
                 human_value(s.get("nowhere_share"), Unit.RATE),
             )
         parts.append(stall)
+
+
+def _terminal_nps(report: Report, parts: list[RenderableType]) -> None:
+    """The NPS split and the latest comments."""
     if report.nps and report.nps["comments"]:
         split = report.nps["split"][report.month]
         comments = Text(
@@ -179,6 +215,10 @@ def render_terminal(report: Report) -> RenderableType:
             comments.append(f"{c['score']:>2} ", style="bold")
             comments.append(str(c["comment"]).replace("\n", " ") + "\n")
         parts.append(Panel(comments, title="NPS: latest comments", width=WIDTH))
+
+
+def _terminal_customers(report: Report, parts: list[RenderableType]) -> None:
+    """The customer accounts in a few sentences."""
     if report.customers:
         parts.append(
             Panel(
@@ -187,7 +227,19 @@ def render_terminal(report: Report) -> RenderableType:
                 width=WIDTH,
             )
         )
-    return Group(*parts)
+
+
+TERMINAL_SECTIONS: tuple[Callable[[Report, list[RenderableType]], None], ...] = (
+    _terminal_header,
+    _terminal_flags,
+    _terminal_headline,
+    _terminal_stages,
+    _terminal_channels,
+    _terminal_programs,
+    _terminal_stall,
+    _terminal_nps,
+    _terminal_customers,
+)
 
 
 def customer_lines(c: dict[str, Any]) -> list[str]:
