@@ -62,7 +62,8 @@ def _tree_rss_kib(root: int) -> int:
 
 def run_tree(command: Sequence[str], interval: float = 0.25) -> tuple[float, float]:
     """Run `command`; return (wall seconds, peak RSS in MiB of it and every process it starts,
-    sampled) — for Spark, whose JVM is not a waited-for child."""
+    sampled) — for Spark, whose JVM is not a waited-for child.
+    """
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = 0

@@ -1,4 +1,4 @@
-"""Lifecycle Metrics: the monthly B2B marketing lifecycle report from the data you have.
+r"""Lifecycle Metrics: the monthly B2B marketing lifecycle report from the data you have.
 
 A folder of canonical tables in, every metric of every month out (SPEC §5's long form):
 
@@ -6,8 +6,8 @@ A folder of canonical tables in, every metric of every month out (SPEC §5's lon
 >>> import lifecycle_metrics
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> _ = (folder / "contacts.csv").write_text(
-...     "contact_id,created_at,channel\\n"
-...     "c1,2024-01-05,email\\nc2,2024-01-20,paid\\nc3,2024-02-02,email\\n"
+...     "contact_id,created_at,channel\n"
+...     "c1,2024-01-05,email\nc2,2024-01-20,paid\nc3,2024-02-02,email\n"
 ... )
 >>> frame = lifecycle_metrics.compute(folder, metrics=["new_leads"], by=["channel"])
 >>> frame[frame.dimension.isna()][["month", "value"]].values.tolist()  # the totals

@@ -143,7 +143,7 @@ def local_to_utc(
 ) -> ir.TimestampValue:
     """The UTC instant of a naive local wall-clock time in zone `tz_name` (SPEC §2 rules)."""
     result = _shift_tree(value, local_segments(tz_name, years), -1)
-    return result  # type: ignore[return-value]
+    return result
 
 
 def utc_to_local(
@@ -151,7 +151,7 @@ def utc_to_local(
 ) -> ir.TimestampValue:
     """The local wall-clock time in zone `tz_name` of a naive UTC instant."""
     result = _shift_tree(value, utc_segments(tz_name, years), +1)
-    return result  # type: ignore[return-value]
+    return result
 
 
 def month_index(
@@ -159,7 +159,7 @@ def month_index(
 ) -> ir.IntegerValue:
     """The month (year × 12 + month − 1) in zone `tz_name` holding each UTC instant."""
     local = utc_to_local(utc_value, tz_name, years)
-    return (local.year() * 12 + local.month() - 1).cast("int64")  # type: ignore[attr-defined,no-any-return]
+    return (local.year() * 12 + local.month() - 1).cast("int64")
 
 
 def python_local_to_utc(local: datetime, tz_name: str) -> datetime:
@@ -242,9 +242,9 @@ def parse_instant(text: str, tz_name: str, *, option: str = "--as-of") -> dateti
 
 def days_between(start: ir.TimestampValue, end: ir.TimestampValue) -> ir.FloatingValue:
     """Fractional days from `start` to `end` (seconds / 86,400, to the microsecond)."""
-    return end.delta(start, unit="microsecond") / 86_400_000_000  # type: ignore[return-value]
+    return end.delta(start, unit="microsecond") / 86_400_000_000
 
 
 def within_days(start: ir.TimestampValue, end: ir.TimestampValue, days: int) -> ir.BooleanValue:
     """True when `end` lies at most `days` × 24 hours after `start` (SPEC's 'within N days')."""
-    return end <= start + ibis.interval(hours=24 * days)  # type: ignore[return-value]
+    return end <= start + ibis.interval(hours=24 * days)

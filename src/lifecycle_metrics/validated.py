@@ -117,8 +117,10 @@ def _stat(path: Path) -> tuple[int, ...]:
 
 
 def unchanged_since(found: Fingerprint) -> bool:
-    """True when no file changed while it was read: same size, times and inode as hashed
-    (a change time cannot be set back by copying tools, unlike a modification time)."""
+    """True when no file changed while it was read: same size, times and inode as hashed.
+
+    A change time cannot be set back by copying tools, unlike a modification time.
+    """
     try:
         return all(_stat(Path(name)) == stat for name, stat in found.stats)
     except OSError:

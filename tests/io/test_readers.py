@@ -155,7 +155,7 @@ def test_an_unreachable_url_is_reported_without_credentials() -> None:
     with pytest.raises(ConnectionFailed) as caught:
         load("postgres://alice:secret@127.0.0.1:1/crm")
     assert str(caught.value) == (
-        'postgres://***@127.0.0.1:1/crm: cannot connect (connection failed: connection to server '
+        "postgres://***@127.0.0.1:1/crm: cannot connect (connection failed: connection to server "
         'at "127.0.0.1", port 1 failed: Connection refused); check the host, port, database and '
         "credentials — no data was read"
     )

@@ -1,5 +1,7 @@
-"""What the account scores say together: the two warnings of the seed material, advocacy month
-by month, and how new customers adopt each product.
+"""What the account scores say together.
+
+The two warnings of the seed material, advocacy month by month, and how new customers adopt
+each product.
 
 * Loyalty is not advocacy: loyalty band × advocacy segment, and the loyal accounts that never
   advocate.
@@ -28,7 +30,7 @@ Progress = Callable[[str], None]
 
 
 def loyalty_band(score: pd.Series) -> pd.Series:
-    """low (< 40), medium (40–60), high (≥ 60)."""
+    """Low (< 40), medium (40–60), high (≥ 60)."""
     labels = [name for name, _, _ in BANDS]
     edges = [BANDS[0][1]] + [high for _, _, high in BANDS]
     return pd.cut(score, edges, labels=labels, right=False).astype("string")
@@ -92,8 +94,11 @@ def advocacy_by_month(
 
 
 def adoption_curves(model: Model) -> list[dict[str, Any]]:
-    """Per product: share of its buyers using it in the k-th 30-day step after buying (over
-    those whose step has ended), and the median days from purchase to first use."""
+    """Per product: adoption by 30-day step after buying, and the median days to first use.
+
+    The share of a product's buyers using it in the k-th 30-day step after buying is taken over
+    those whose step has ended.
+    """
     if not model.has("subscriptions", "product_usage", "features"):
         return []
     subs = model.tables["subscriptions"]

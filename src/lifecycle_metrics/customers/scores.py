@@ -146,7 +146,7 @@ def loyalty(snapshot: pd.DataFrame, weights: LoyaltyWeights | None = None) -> pd
 
 
 def advocacy(snapshot: pd.DataFrame, rules: AdvocacyRules | None = None) -> pd.Series:
-    """lurker / liker / lover per account."""
+    """Lurker / liker / lover per account."""
     rules = rules or AdvocacyRules()
     nps = pd.to_numeric(snapshot["latest_nps"], errors="coerce")
     engaged = snapshot["customer_clicks_90d"].astype("float64") + snapshot["events_90d"].astype(

@@ -1,5 +1,7 @@
-"""What each customer account looks like at one instant: the facts adoption, loyalty, risk and
-advocacy are scored from. One Ibis query per fact, joined per account; no row loops.
+"""What each customer account looks like at one instant.
+
+The facts adoption, loyalty, risk and advocacy are scored from: one Ibis query per fact, joined
+per account; no row loops.
 
 A customer account at t has an active subscription at t (started_at ≤ t < ended_at). Windows
 end at t and include it: "last 30 days" is (t − 30 × 24 h, t].
@@ -25,7 +27,7 @@ NEEDED = ("subscriptions",)
 
 
 def _at(value: datetime) -> ir.TimestampScalar:
-    return ibis.literal(value, type="timestamp")  # type: ignore[return-value]
+    return ibis.literal(value, type="timestamp")
 
 
 def _days_before(t: datetime, days: int) -> ir.TimestampScalar:
@@ -174,8 +176,10 @@ def owned_products(model: Model, t: datetime) -> pd.DataFrame:
 
 
 def first_use(model: Model, t: datetime) -> pd.DataFrame:
-    """Days from buying each owned product to first using one of its features (by t), one
-    column `first_use_days_<product>` per product; empty where not used yet or not owned."""
+    """Days from buying each owned product to first using one of its features (by t).
+
+    One column `first_use_days_<product>` per product; empty where not used yet or not owned.
+    """
     if not model.has("features", "product_usage"):
         return pd.DataFrame({"account_id": []})
     subs = model.tables["subscriptions"]

@@ -50,4 +50,4 @@ class Engine(ABC):
 
     def materialize(self, con: Any, name: str, expr: ir.Table) -> ir.Table:
         """Compute `expr` once and keep it for the run: a session TEMP table by default."""
-        return con.create_table(name, expr, temp=True, overwrite=True)  # type: ignore[no-any-return]
+        return con.create_table(name, expr, temp=True, overwrite=True)

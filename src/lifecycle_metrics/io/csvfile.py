@@ -146,8 +146,10 @@ def _record_text(lines: list[str]) -> str:
 
 
 def read_records(path: Path, header: list[str], emit: Emit, row_column: str) -> list[CsvProblem]:
-    """Read `path` through the csv module: readable records go to `emit` in batches of text
-    columns (plus `row_column`, the spreadsheet row), the others come back as problems.
+    """Read `path` through the csv module: records go to `emit`, unreadable ones come back.
+
+    Readable records are handed on in batches of text columns (plus `row_column`, the
+    spreadsheet row); the others come back as problems.
 
     Batches are handed on as they fill, so a large file never sits whole in Python's memory.
     Extra fields that are empty (`a,b,,` under a two-column header, as spreadsheets pad rows)

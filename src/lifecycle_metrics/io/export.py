@@ -15,15 +15,13 @@ from lifecycle_metrics.io.csvfile import CsvProblem
 def neutralise(value: ir.StringValue) -> ir.StringValue:
     """Prefix a single quote to text a spreadsheet would take for a formula."""
     risky = value.re_search(FORMULA_START) & ~value.re_search(PLAIN_NUMBER)
-    return ibis.ifelse(risky, "'" + value, value)  # type: ignore[return-value]
+    return ibis.ifelse(risky, "'" + value, value)
 
 
 def safe_for_spreadsheets(table: ir.Table) -> ir.Table:
     """Every string column of `table` neutralised."""
     changes = {
-        name: neutralise(table[name])  # type: ignore[arg-type]
-        for name, kind in table.schema().items()
-        if kind.is_string()
+        name: neutralise(table[name]) for name, kind in table.schema().items() if kind.is_string()
     }
     return table.mutate(**changes) if changes else table
 

@@ -23,8 +23,10 @@ QUARANTINE_MARKER = ".lifecycle-quarantine.json"
 
 
 def local_path(data: str | Path) -> Path | None:
-    """The local folder or file a DATA argument names (`file://`, `duckdb://` or a plain path);
-    None for a connection URL."""
+    """The local folder or file a DATA argument names; None for a connection URL.
+
+    DATA may be `file://…`, `duckdb://…` or a plain path.
+    """
     text = str(data)
     if text.lower().startswith("duckdb://"):
         text = text[len("duckdb://") :]
@@ -154,8 +156,10 @@ def clear_quarantine(path: Path) -> None:
 
 
 def plan_quarantine_file(path: Path, name: str) -> None:
-    """Note in the marker, before writing it, that this run writes `name` (a stop half-way
-    then still leaves it listed, so the next run removes it)."""
+    """Note in the marker, before writing it, that this run writes `name`.
+
+    A stop half-way then still leaves it listed, so the next run removes it.
+    """
     files = _read_marker(path)
     files[name] = None
     _write_marker(path, files)

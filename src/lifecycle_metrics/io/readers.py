@@ -163,8 +163,10 @@ def _refuse_duplicate_columns(source: str, columns: list[str]) -> None:
 
 
 def _unglobbed(path: Path) -> Path:
-    """`path`, or a link to it when it holds `*`, `?` or `[`, which DuckDB expands as a glob
-    (`data?/contacts.parquet` would also read `data1/`)."""
+    """`path`, or a link to it when it holds `*`, `?` or `[`, which DuckDB reads as a glob.
+
+    Unlinked, `data?/contacts.parquet` would also read `data1/`.
+    """
     if not GLOB_CHARACTERS & set(str(path)):
         return path
     folder = Path(tempfile.mkdtemp(prefix="lifecycle-link-"))

@@ -36,8 +36,10 @@ def write_tables(
     replace: bool = False,
     progress: Progress | None = None,
 ) -> dict[str, int]:
-    """Write clean tables through `target`, a PostgreSQL connection (`shown` names it in
-    messages, without credentials); rows per table."""
+    """Write clean tables through `target`, a PostgreSQL connection; rows per table.
+
+    `shown` names the connection in messages, without credentials.
+    """
     say = progress or (lambda _message: None)
     existing = {name.lower() for name in target.list_tables()}
     clash = sorted(existing & set(clean))

@@ -15,6 +15,8 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from typing_extensions import override
+
 Key = tuple[int, str | None, str | None]  # (month index, dimension, member); totals: None, None
 Measures = Mapping[str, float | int | None]
 FamilyResults = Mapping[str, Mapping[Key, Measures]]
@@ -73,7 +75,7 @@ class OwnChange:
         month: int,
         baseline: Sequence[int],
     ) -> Contributions:
-        """member → (contribution, value in `month`, baseline value)."""
+        """Member → (contribution, value in `month`, baseline value)."""
         result: Contributions = {}
         for member in members:
             now = self.of.number(families, (month, dim, member))
@@ -101,7 +103,7 @@ class ShiftShare:
         month: int,
         baseline: Sequence[int],
     ) -> Contributions:
-        """member → (contribution, value in `month`, baseline value); empty without a base."""
+        """Member → (contribution, value in `month`, baseline value); empty without a base."""
 
         def pooled(months: Sequence[int], member: str) -> tuple[float, float]:
             n = sum(self.numerator.number(families, (k, dim, member)) for k in months)
@@ -143,7 +145,7 @@ class OwnMove:
         month: int,
         baseline: Sequence[int],
     ) -> Contributions:
-        """member → (move, value in `month`, median of its baseline values)."""
+        """Member → (move, value in `month`, median of its baseline values)."""
         result: Contributions = {}
         for member in members:
             values = series.get((metric_id, dim, member), {})
@@ -212,20 +214,25 @@ class Count(ValueRule):
     )
 
     @property
+    @override
     def measures(self) -> tuple[Measure, ...]:
         return (self.of,) if self.size is None else (self.of, self.size)
 
     @property
+    @override
     def drilled(self) -> tuple[Measure, ...]:
         return (self.of,)
 
     @property
+    @override
     def split(self) -> Split:
         return OwnChange(self.of)
 
+    @override
     def value(self, results: FamilyResults, key: Key) -> float | None:
         return self.of.number(results, key)
 
+    @override
     def present(self, results: FamilyResults, key: Key) -> bool:
         return (self.size or self.of).number(results, key) > 0
 
@@ -241,28 +248,34 @@ class Ratio(ValueRule):
     window_days: int | None = None  # set on cohort rates, by their cohort
 
     @property
+    @override
     def measures(self) -> tuple[Measure, ...]:
         return tuple(dict.fromkeys((self.numerator, self.denominator, *self.present_when)))
 
     @property
+    @override
     def drilled(self) -> tuple[Measure, ...]:
         return (self.numerator, self.denominator)
 
     @property
+    @override
     def split(self) -> Split:
         return ShiftShare(self.numerator, self.denominator, self.scale)
 
+    @override
     def value(self, results: FamilyResults, key: Key) -> float | None:
         denominator = self.denominator.number(results, key)
         if denominator <= 0:
             return None
         return self.scale * self.numerator.number(results, key) / denominator
 
+    @override
     def present(self, results: FamilyResults, key: Key) -> bool:
         measures = self.present_when or (self.numerator, self.denominator)
         return any(measure.number(results, key) > 0 for measure in measures)
 
     @property
+    @override
     def cohort_days(self) -> int | None:
         return self.window_days
 
@@ -276,17 +289,21 @@ class CostPer(ValueRule):
     count: Measure
 
     @property
+    @override
     def measures(self) -> tuple[Measure, ...]:
         return (self.cost, self.cost_rows, self.count)
 
     @property
+    @override
     def drilled(self) -> tuple[Measure, ...]:
         return (self.cost, self.count)
 
     @property
+    @override
     def split(self) -> Split:
         return ShiftShare(self.cost, self.count)
 
+    @override
     def value(self, results: FamilyResults, key: Key) -> float | None:
         month = key[0]
         if not self.cost_rows.number(results, (month, None, None)):
@@ -296,6 +313,7 @@ class CostPer(ValueRule):
             return None
         return self.cost.number(results, key) / denominator
 
+    @override
     def present(self, results: FamilyResults, key: Key) -> bool:
         return self.cost_rows.number(results, key) > 0 or self.count.number(results, key) > 0
 
@@ -308,19 +326,23 @@ class Median(ValueRule):
     size: Measure
 
     @property
+    @override
     def measures(self) -> tuple[Measure, ...]:
         return (self.of, self.size)
 
     @property
+    @override
     def drilled(self) -> tuple[Measure, ...]:
         return (self.of,)
 
+    @override
     def value(self, results: FamilyResults, key: Key) -> float | None:
         if self.size.number(results, key) <= 0:
             return None
         median = self.of.read(results, key)
         return None if median is None else float(median)
 
+    @override
     def present(self, results: FamilyResults, key: Key) -> bool:
         return self.size.number(results, key) > 0
 
@@ -335,13 +357,16 @@ class TrailingReturn(ValueRule):
     months: int = 12
 
     @property
+    @override
     def measures(self) -> tuple[Measure, ...]:
         return tuple(dict.fromkeys((self.gain, self.cost, *self.present_when)))
 
     @property
+    @override
     def drilled(self) -> tuple[Measure, ...]:
         return (self.gain, self.cost)
 
+    @override
     def months_read(self, month: int) -> range:
         return range(month - self.months + 1, month + 1)
 
@@ -349,6 +374,7 @@ class TrailingReturn(ValueRule):
         month, dimension, member = key
         return [(month - back, dimension, member) for back in range(self.months)]
 
+    @override
     def value(self, results: FamilyResults, key: Key) -> float | None:
         window = self._window(key)
         # fsum: exact, so the result does not depend on the order months are added in
@@ -358,6 +384,7 @@ class TrailingReturn(ValueRule):
         gain = math.fsum(self.gain.number(results, k) for k in window)
         return (gain - cost) / cost
 
+    @override
     def present(self, results: FamilyResults, key: Key) -> bool:
         return any(
             measure.number(results, k) > 0

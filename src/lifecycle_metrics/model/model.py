@@ -24,7 +24,7 @@ UNKNOWN = "unknown"
 
 def _label(value: ir.Value) -> ir.StringValue:
     """A dimension member: empty → 'unknown' (loading already made empty text NULL)."""
-    return value.cast("string").fill_null(UNKNOWN)  # type: ignore[return-value]
+    return value.cast("string").fill_null(UNKNOWN)
 
 
 class Model:
@@ -177,7 +177,7 @@ class Model:
 
     @cached_property
     def month_starts(self) -> ir.Table:
-        """month index → start(m) and start(m+1), for the reported months (naive UTC)."""
+        """Month index → start(m) and start(m+1), for the reported months (naive UTC)."""
         months = list(self.window.months)
         return ibis.memtable(
             {

@@ -38,7 +38,7 @@ class RunWindow:
     months: tuple[int, ...]  # month indexes reported, ascending
 
     def start(self, month: int) -> datetime:
-        """start(m) as naive UTC."""
+        """The month's first instant (local midnight on its first day), as naive UTC."""
         return month_start_utc(month, self.tz)
 
     def mature(self, month: int, within_days: int) -> bool:
@@ -169,5 +169,5 @@ def _as_datetime(value: object) -> datetime:
     to_pydatetime = getattr(value, "to_pydatetime", None)
     if to_pydatetime is not None:
         result = to_pydatetime()
-        return result.replace(tzinfo=None) if result.tzinfo else result  # type: ignore[no-any-return]
+        return result.replace(tzinfo=None) if result.tzinfo else result
     raise TypeError(f"not a timestamp: {value!r}")

@@ -429,8 +429,10 @@ def _nps(model: Model, span: panels.MonthSpan) -> dict[str, Any]:
 
 
 def _customers(dataset: Dataset, through: datetime) -> dict[str, Any]:
-    """The Expand stage's account view at the end of the month: adoption, risk, advocacy and
-    the cross-sell pipeline."""
+    """The Expand stage's account view at the end of the month.
+
+    Adoption, risk, advocacy and the cross-sell pipeline.
+    """
     if "subscriptions" not in dataset.tables:
         return {}
     from lifecycle_metrics.customers import customer_view

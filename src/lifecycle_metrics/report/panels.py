@@ -36,11 +36,11 @@ class MonthSpan:
 
 
 def _timestamp(value: datetime) -> ir.TimestampScalar:
-    return ibis.literal(value, type="timestamp")  # type: ignore[return-value]
+    return ibis.literal(value, type="timestamp")
 
 
 def _records(expr: ir.Table) -> list[dict[str, Any]]:
-    return expr.to_pyarrow().to_pylist()  # type: ignore[no-any-return]
+    return expr.to_pyarrow().to_pylist()
 
 
 def program_activity(model: Model, span: MonthSpan) -> dict[str, dict[str, Any]]:

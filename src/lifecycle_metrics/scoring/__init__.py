@@ -1,0 +1,1 @@
+"""Churn-risk scoring: the learned model, its backtest and the pipeline they share."""

@@ -62,7 +62,7 @@ class CheckedTable:
         combined = flags[0]
         for flag in flags[1:]:
             combined = combined | flag
-        return combined  # type: ignore[return-value]
+        return combined
 
     def stage_bad(self, materialize: Materialize, name: str) -> ir.Table:
         """Materialise the rows that break a rule: row number, flags and details."""
@@ -98,10 +98,10 @@ class CheckedTable:
             )
             for rule in self.rules
         ]
-        text: ir.StringValue = ibis.literal("")  # type: ignore[assignment]
+        text: ir.StringValue = ibis.literal("")
         for piece in pieces:
-            text = text + piece  # type: ignore[assignment]
-        return text.rstrip().re_replace(r";$", "")  # type: ignore[return-value]
+            text = text + piece
+        return text.rstrip().re_replace(r";$", "")
 
     def clean(self) -> ir.Table:
         """The valid rows, typed, with every declared column and the extra source columns."""
@@ -198,7 +198,7 @@ def check_table(
                     shown=column.name,
                     expected=f"a value from {column.min_value:g} to {column.max_value:g}",
                 ),
-                numeric.notnull() & ~numeric.between(column.min_value, column.max_value),  # type: ignore[attr-defined]
+                numeric.notnull() & ~numeric.between(column.min_value, column.max_value),
             )
 
     if currency is not None and "currency" in present:

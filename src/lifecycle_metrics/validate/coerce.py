@@ -37,20 +37,20 @@ class Coerced:
 
 
 def trimmed(text: ir.StringValue) -> ir.StringValue:
-    """Text without leading and trailing white space, the same on every engine.
+    r"""Text without leading and trailing white space, the same on every engine.
 
-    Ibis's strip() passes its characters as a literal with \\v and \\f escapes that Spark SQL
+    Ibis's strip() passes its characters as a literal with \v and \f escapes that Spark SQL
     reads as the letters v and f, so 'false' lost its f there; a regular expression does not.
     """
-    return text.re_replace(r"^\s+|\s+$", "")  # type: ignore[return-value]
+    return text.re_replace(r"^\s+|\s+$", "")
 
 
 def _text(raw: ir.Value, trim: bool) -> ir.StringValue:
     """Text, trimmed when read from a text file; NULL when empty."""
-    text: ir.StringValue = raw.cast("string")  # type: ignore[assignment]
+    text: ir.StringValue = raw.cast("string")
     if trim:
         text = trimmed(text)
-    return text.nullif("")  # type: ignore[return-value]
+    return text.nullif("")
 
 
 def _is_text(raw: ir.Value) -> bool:
@@ -59,7 +59,7 @@ def _is_text(raw: ir.Value) -> bool:
 
 def _parse_timestamp_text(text: ir.StringValue, zone: ReportZone) -> ir.TimestampValue:
     def group(index: int) -> ir.StringValue:
-        return text.re_extract(TIMESTAMP_PATTERN, index).nullif("")  # type: ignore[return-value]
+        return text.re_extract(TIMESTAMP_PATTERN, index).nullif("")
 
     fraction = group(4).substr(0, 6)
     wall = (
@@ -70,21 +70,21 @@ def _parse_timestamp_text(text: ir.StringValue, zone: ReportZone) -> ir.Timestam
         + group(3).fill_null("00")
         + ("." + fraction).fill_null("")
     )
-    local: ir.TimestampValue = wall.try_cast("timestamp")  # type: ignore[assignment]
+    local: ir.TimestampValue = wall.try_cast("timestamp")
     zone_text = group(5)
     offset_match = zone_text.upper().re_search(OFFSET_PATTERN)
     hours = zone_text.re_extract(OFFSET_PATTERN, 2).nullif("").try_cast("int64")
     minutes = zone_text.re_extract(OFFSET_PATTERN, 3).nullif("").try_cast("int64").fill_null(0)
     sign = ibis.ifelse(zone_text.re_extract(OFFSET_PATTERN, 1) == "-", -1, 1)
     offset_seconds = sign * (hours * 3600 + minutes * 60)
-    with_offset = local - offset_seconds.as_interval("s")  # type: ignore[attr-defined]
+    with_offset = local - offset_seconds.as_interval("s")
     result = ibis.cases(
         (zone_text.isnull(), local_to_utc(local, zone.name, zone.years)),
         (zone_text.upper() == "Z", local),
         (offset_match & (hours <= 18) & (minutes <= 59), with_offset),
         else_=ibis.null("timestamp"),
     )
-    return result  # type: ignore[return-value]
+    return result
 
 
 def _timestamp(
@@ -95,10 +95,10 @@ def _timestamp(
         if kind.timezone is not None:
             value = raw.cast(dt.Timestamp())  # the session zone is UTC, so this is UTC
         else:
-            value = local_to_utc(raw, zone.name, zone.years)  # type: ignore[arg-type]
+            value = local_to_utc(raw, zone.name, zone.years)
         return value, raw.isnull(), ibis.literal(False)
     if isinstance(kind, dt.Date):
-        value = local_to_utc(raw.cast("timestamp"), zone.name, zone.years)  # type: ignore[arg-type]
+        value = local_to_utc(raw.cast("timestamp"), zone.name, zone.years)
         return value, raw.isnull(), ibis.literal(False)
     text = _text(raw, trim)
     parsed = ibis.ifelse(
@@ -111,11 +111,11 @@ def _timestamp(
 
 def _number(raw: ir.Value, trim: bool) -> tuple[ir.Value, ir.BooleanValue, ir.BooleanValue]:
     if raw.type().is_numeric() or raw.type().is_boolean():
-        number: ir.FloatingValue = raw.cast("float64")  # type: ignore[assignment]
+        number: ir.FloatingValue = raw.cast("float64")
         empty = raw.isnull()
     else:
         text = _text(raw, trim)
-        number = text.try_cast("float64")  # type: ignore[assignment]
+        number = text.try_cast("float64")
         empty = text.isnull()
     finite = number.notnull() & ~number.isnan() & ~number.isinf()
     value = ibis.ifelse(finite, number, ibis.null("float64"))
@@ -136,7 +136,7 @@ def coerce(raw: ir.Value, column: Column, zone: ReportZone, *, trim: bool = True
             ibis.ifelse(invalid, ibis.null("string"), text), text.isnull(), invalid, expected
         )
     if kind is ColumnType.TEXT:
-        text_value: ir.StringValue = raw.cast("string")  # type: ignore[assignment]
+        text_value: ir.StringValue = raw.cast("string")
         empty = text_value.isnull() | (trimmed(text_value) == "")
         return Coerced(
             ibis.ifelse(empty, ibis.null("string"), text_value), empty, ibis.literal(False), "text"
@@ -174,7 +174,7 @@ def coerce(raw: ir.Value, column: Column, zone: ReportZone, *, trim: bool = True
         number, empty, invalid = _number(raw, trim)
         if _is_text(raw):
             invalid = invalid | (~empty & ~_text(raw, trim).re_search(INTEGER_TEXT_PATTERN))
-        whole = number.notnull() & (number == number.floor())  # type: ignore[attr-defined]
+        whole = number.notnull() & (number == number.floor())
         invalid = invalid | (~empty & ~whole)
         expected = "a whole number"
         if column.min_value is not None and column.max_value is not None:
@@ -184,7 +184,7 @@ def coerce(raw: ir.Value, column: Column, zone: ReportZone, *, trim: bool = True
     if kind is ColumnType.MONTH:
         if raw.type().is_temporal():
             moment = raw.cast("timestamp")
-            index = (moment.year() * 12 + moment.month() - 1).cast("int64")  # type: ignore[attr-defined]
+            index = (moment.year() * 12 + moment.month() - 1).cast("int64")
             return Coerced(index, raw.isnull(), ibis.literal(False), "a month as YYYY-MM")
         text = _text(raw, trim)
         valid = text.re_search(MONTH_TEXT_PATTERN)

@@ -69,7 +69,7 @@ def year_span(raw_tables: dict[str, RawTable]) -> tuple[int, int]:
                 continue
             value = raw.table[column.name]
             if value.type().is_temporal():
-                year = value.cast("timestamp").year()  # type: ignore[attr-defined]
+                year = value.cast("timestamp").year()
             else:
                 text = trimmed(value.cast("string"))
                 year = ibis.ifelse(
