@@ -1,13 +1,15 @@
 """A deliberately plain, row-by-row Python reading of SPEC §3–§4, to check the engine against.
 
-Nothing here is shared with the product: no Ibis, no catalog, no families. Tables are lists of
-dicts with Python values; timestamps are naive UTC datetimes (already converted), booleans are
-bools, empties are None. The result maps (metric, 'YYYY-MM', dimension, member) to
-(value, mature), with dimension and member None on totals.
+Nothing here is shared with the product: no Ibis, no catalog, no families, no periods helpers.
+Tables are lists of dicts with Python values; a timestamp is either a naive UTC datetime or the
+ISO 8601 text a file holds, read here by SPEC §2 (`read_instant`); booleans are bools, empties
+are None. The result maps (metric, 'YYYY-MM', dimension, member) to (value, mature), with
+dimension and member None on totals.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -36,14 +38,86 @@ CONTACT_TABLES = [
 ]
 
 
+# Every timestamp column of SPEC §2 (read even where no metric uses it).
+TIMESTAMP_COLUMNS = {
+    "contacts": ("created_at",),
+    "accounts": ("created_at",),
+    "stage_changes": ("changed_at",),
+    "activities": ("occurred_at",),
+    "campaigns": ("started_at", "ended_at"),
+    "deals": ("created_at", "closed_at"),
+    "subscriptions": ("started_at", "ended_at"),
+    "nps_responses": ("responded_at",),
+    "lead_scores": ("scored_at",),
+    "web_sessions": ("started_at",),
+    "product_usage": ("used_at",),
+}
+ISO = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?"
+    r" ?(Z|[+-]\d{2}(?::?\d{2})?)?$"
+)
+
+
+def to_local(utc: datetime, tz: str) -> datetime:
+    """The wall-clock time in zone `tz` of a naive UTC instant."""
+    return utc.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+
+
+def local_to_utc(wall: datetime, tz: str) -> datetime:
+    """SPEC §2's reading of a local wall-clock time, worked out from its definition.
+
+    The instants whose wall clock in `tz` is `wall` are found by trying each offset the zone
+    has around it and keeping those that convert back to `wall`: one instant normally, the
+    earlier of two when the clock was set back (the first occurrence). None in a gap, where
+    the clock was set forward: the time is moved forward by the gap and read again.
+    """
+    zone = ZoneInfo(tz)
+    offsets = {
+        (wall + timedelta(hours=hours)).replace(tzinfo=zone).utcoffset()
+        for hours in (-30, -3, 0, 3, 30)
+    }
+    found = [wall - offset for offset in offsets if offset is not None]
+    found = [utc for utc in found if to_local(utc, tz) == wall]
+    if found:
+        return min(found)
+    before = (wall - timedelta(days=1)).replace(tzinfo=zone).utcoffset()
+    after = (wall + timedelta(days=1)).replace(tzinfo=zone).utcoffset()
+    assert before is not None and after is not None and after > before, (wall, tz)
+    return local_to_utc(wall + (after - before), tz)
+
+
+def read_instant(value: object, tz: str) -> datetime | None:
+    """A timestamp cell as naive UTC: with an offset converted, without one read in `tz`."""
+    if value is None or isinstance(value, datetime):
+        return value
+    match = ISO.match(str(value).strip())
+    assert match, f"the generator wrote a timestamp the oracle cannot read: {value!r}"
+    year, month, day, hour, minute, second, fraction, offset = match.groups()
+    wall = datetime(
+        int(year),
+        int(month),
+        int(day),
+        int(hour or 0),
+        int(minute or 0),
+        int(second or 0),
+        int((fraction or "0").ljust(6, "0")),
+    )
+    if offset is None:
+        return local_to_utc(wall, tz)
+    if offset == "Z":
+        return wall
+    digits = offset[1:].replace(":", "")
+    shift = timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
+    return wall - shift if offset[0] == "+" else wall + shift
+
+
 def local_month(ts: datetime, tz: str) -> int:
-    local = ts.replace(tzinfo=UTC).astimezone(ZoneInfo(tz))
+    local = to_local(ts, tz)
     return local.year * 12 + local.month - 1
 
 
 def month_start(month: int, tz: str) -> datetime:
-    local = datetime(month // 12, month % 12 + 1, 1, tzinfo=ZoneInfo(tz))
-    return local.astimezone(UTC).replace(tzinfo=None)
+    return local_to_utc(datetime(month // 12, month % 12 + 1, 1), tz)
 
 
 def label(month: int) -> str:
@@ -72,12 +146,25 @@ def ratio(numerator: float, denominator: float, scale: float = 1.0) -> float | N
     return scale * numerator / denominator
 
 
+class NoEvents(ValueError):
+    """No event timestamp is left to take as_of from (SPEC §3): as_of must be given."""
+
+
 class Oracle:
     def __init__(
-        self, tables: dict[str, list[dict]], tz: str = "UTC", as_of: datetime | None = None
+        self,
+        tables: dict[str, list[dict]],
+        tz: str = "UTC",
+        as_of: datetime | str | None = None,
     ) -> None:
         self.tz = tz
         tables = {name: [dict(row) for row in rows] for name, rows in tables.items()}
+        for name, rows in tables.items():
+            for row in rows:
+                for column in TIMESTAMP_COLUMNS.get(name, ()):
+                    if column in row:
+                        row[column] = read_instant(row[column], tz)
+        as_of = read_instant(as_of, tz)
         internal = {c["contact_id"] for c in tables.get("contacts", []) if c.get("is_internal")}
         if "contacts" in tables:
             tables["contacts"] = [c for c in tables["contacts"] if not c.get("is_internal")]
@@ -90,6 +177,8 @@ class Oracle:
         for deal in tables.get("deals", []):
             if deal["status"] in ("won", "lost") and deal.get("closed_at") is not None:
                 events.append(deal["closed_at"])
+        if as_of is None and not events:
+            raise NoEvents("no event timestamp to take as_of from")
         self.as_of = as_of if as_of is not None else max(events)
         for name, column in EVENT_COLUMNS.items():
             if name in tables:

@@ -3,38 +3,110 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 from lifecycle_metrics.dataset import load
+from lifecycle_metrics.errors import DataError
 from lifecycle_metrics.metrics.catalog import CATALOG
 from lifecycle_metrics.metrics.engine import compute_result
 from tests.conftest import write_tables
-from tests.oracle import Oracle
+from tests.oracle import NoEvents, Oracle, month_start, read_instant, to_local
 
 DIMS = ["channel", "source", "campaign_id", "segment"]
-# Instants around month boundaries (UTC and New York) plus ordinary ones.
-BOUNDARIES = [
-    datetime(2024, 2, 1),
-    datetime(2024, 3, 1),
-    datetime(2024, 4, 1),
-    datetime(2024, 2, 1, 5),
-    datetime(2024, 3, 1, 5),
-    datetime(2024, 4, 1, 4),
-    datetime(2024, 3, 10, 7),
-]
-instants = st.one_of(
+# Report zones with clock changes inside the generated span: New York springs forward on
+# 10 March, Paris on 31 March, Sydney falls back on 7 April (02:00–03:00 occurs twice there).
+DST_ZONES = ["Europe/Paris", "America/New_York", "Australia/Sydney"]
+ZONES = ["UTC", *DST_ZONES]
+SPAN = (datetime(2024, 1, 20), datetime(2024, 5, 10))
+
+
+def _clock_changes(tz: str) -> list[tuple[datetime, timedelta, timedelta]]:
+    """(UTC instant, offset before, offset after) of each clock change in SPAN, hour by hour."""
+    found = []
+    at = SPAN[0]
+    while at < SPAN[1]:
+        before = at.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).utcoffset()
+        after = (at + timedelta(hours=1)).replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).utcoffset()
+        if before != after:
+            assert before is not None and after is not None
+            found.append((at + timedelta(hours=1), before, after))
+        at += timedelta(hours=1)
+    return found
+
+
+CLOCK_CHANGES = {tz: _clock_changes(tz) for tz in ZONES}
+assert [len(CLOCK_CHANGES[tz]) for tz in ZONES] == [0, 1, 1, 1]
+# Instants (naive UTC) around month boundaries in every zone and around every clock change.
+BOUNDARIES = sorted(
+    {month_start(2024 * 12 + month, tz) for tz in ZONES for month in range(1, 5)}
+    | {at for tz in ZONES for at, _, _ in CLOCK_CHANGES[tz]}
+    | {datetime(2024, 3, 10, 7), datetime(2024, 2, 1, 5)}
+)
+utc_instants = st.one_of(
     st.sampled_from(BOUNDARIES),
     st.sampled_from(BOUNDARIES).map(lambda t: t - timedelta(seconds=1)),
-    st.datetimes(min_value=datetime(2024, 1, 20), max_value=datetime(2024, 5, 10)).map(
-        lambda t: t.replace(microsecond=0)
-    ),
+    st.sampled_from(BOUNDARIES).map(lambda t: t + timedelta(minutes=30)),
+    st.datetimes(min_value=SPAN[0], max_value=SPAN[1]).map(lambda t: t.replace(microsecond=0)),
 )
+OFFSETS = [
+    ("+00:00", timedelta(0)),
+    ("+01:00", timedelta(hours=1)),
+    ("+0200", timedelta(hours=2)),
+    ("-05:00", timedelta(hours=-5)),
+    ("-04", timedelta(hours=-4)),
+    ("+05:30", timedelta(hours=5, minutes=30)),
+    ("+11:00", timedelta(hours=11)),
+    ("-03:30", timedelta(hours=-3, minutes=-30)),
+]
+
+
+def _wall_text(wall: datetime, style: int) -> str:
+    """A wall-clock time written as files do: T or space, with or without seconds."""
+    if style == 0 or wall.second:
+        return wall.strftime("%Y-%m-%dT%H:%M:%S")
+    if style == 1:
+        return wall.strftime("%Y-%m-%d %H:%M")
+    return wall.strftime("%Y-%m-%dT%H:%M:%S.000")
+
+
+def _written(tz: str) -> st.SearchStrategy[str]:
+    """The text of an instant: with Z, with an explicit offset, or naive (read in `tz`)."""
+    style = st.integers(0, 2)
+    with_z = st.tuples(utc_instants, style).map(lambda p: _wall_text(p[0], p[1]) + "Z")
+    with_offset = st.tuples(utc_instants, st.sampled_from(OFFSETS), style).map(
+        lambda p: _wall_text(p[0] + p[1][1], p[2]) + p[1][0]
+    )
+    naive = st.tuples(utc_instants, style).map(lambda p: _wall_text(to_local(p[0], tz), p[1]))
+    # Local midnight of a month's first day written as a date alone.
+    dates = st.sampled_from(
+        [datetime(2024, month, 1).strftime("%Y-%m-%d") for month in range(2, 6)]
+    )
+    # Wall clocks at a clock change of the report zone: in the gap (moved forward by it), in
+    # the hour that occurs twice (its first occurrence), and at their edges.
+    walls = []
+    for at, before, after in CLOCK_CHANGES[tz]:
+        low, high = at + min(before, after), at + max(before, after)
+        walls += [
+            low - timedelta(seconds=1),
+            low,
+            low + (high - low) / 2,
+            high - timedelta(seconds=1),
+            high,
+        ]
+    options = [with_z, with_offset, naive, dates]
+    if walls:
+        options.append(st.sampled_from(walls).map(lambda w: _wall_text(w, 0)))
+    return st.one_of(*options)
+
+
 CAMPAIGNS = [
     {
         "campaign_id": "k1",
@@ -73,7 +145,15 @@ ACCOUNTS = [
 
 
 @st.composite
-def datasets(draw: Any) -> dict[str, list[dict[str, Any]]]:
+def datasets(draw: Any, tz: str = "UTC") -> dict[str, list[dict[str, Any]]]:
+    """A random dataset whose timestamps are text to be read in report zone `tz`."""
+    instants = _written(tz)
+
+    def utc(text: str) -> datetime:
+        read = read_instant(text, tz)
+        assert read is not None
+        return read
+
     contact_count = draw(st.integers(1, 7))
     contact_ids = [f"c{i}" for i in range(contact_count)]
     contacts = [
@@ -153,8 +233,13 @@ def datasets(draw: Any) -> dict[str, list[dict[str, Any]]]:
     subscriptions = []
     for index in range(draw(st.integers(0, 6))):
         start = draw(instants)
-        end = draw(st.sampled_from([None, *BOUNDARIES, start + timedelta(days=20)]))
-        if end is not None and end <= start:
+        end = draw(
+            st.sampled_from([None, *BOUNDARIES, utc(start) + timedelta(days=20)]).map(
+                lambda t: None if t is None else _wall_text(t, 0) + "Z"
+            )
+            | instants
+        )
+        if end is not None and utc(end) <= utc(start):
             end = None
         subscriptions.append(
             {
@@ -277,7 +362,7 @@ def _close(a: float | None, b: float | None) -> bool:
 
 
 def _engine(
-    tables: dict[str, list[dict[str, Any]]], tz: str, as_of: datetime | None
+    tables: dict[str, list[dict[str, Any]]], tz: str, as_of: datetime | str | None
 ) -> dict[tuple, tuple[float | None, bool]]:
     dropped = {row["column"] for row in tables.get("_drop", [])}
     columns = {name: [c for c in names if c not in dropped] for name, names in COLUMNS.items()}
@@ -293,25 +378,32 @@ def _engine(
 
 
 def _compare(
-    tables: dict[str, list[dict[str, Any]]], tz: str, as_of: datetime | None = None
+    tables: dict[str, list[dict[str, Any]]], tz: str, as_of: datetime | str | None = None
 ) -> None:
     assume(any(tables.get(name) for name in ("contacts", "stage_changes")))
-    engine = _engine(tables, tz, as_of)
     dropped = {row["column"] for row in tables.get("_drop", [])}
     seen = {
         name: [{k: v for k, v in row.items() if k not in dropped} for row in rows]
         for name, rows in tables.items()
         if name != "_drop"
     }
-    expected = Oracle(seen, tz, as_of).compute(DIMS)
+    try:
+        expected = Oracle(seen, tz, as_of).compute(DIMS)
+    except NoEvents:  # every event was an internal contact's: as_of must be given (SPEC §3)
+        with pytest.raises(DataError, match="no event timestamp"):
+            _engine(tables, tz, as_of)
+        return
+    engine = _engine(tables, tz, as_of)
     assert set(engine) == set(expected), (
         f"only engine: {sorted(set(engine) - set(expected), key=repr)[:8]}; "
         f"only oracle: {sorted(set(expected) - set(engine), key=repr)[:8]}"
     )
-    for key, (value, mature) in expected.items():
-        got, got_mature = engine[key]
-        assert _close(got, value), f"{key}: engine {got!r}, oracle {value!r}"
-        assert got_mature == mature, f"{key}: mature engine {got_mature}, oracle {mature}"
+    different = [
+        (key, {"engine": engine[key], "oracle": (value, mature)})
+        for key, (value, mature) in sorted(expected.items(), key=repr)
+        if not _close(engine[key][0], value) or engine[key][1] != mature
+    ]
+    assert not different, f"{len(different)} values differ: {different[:8]}"
     _check_invariants(engine)
 
 
@@ -363,18 +455,29 @@ def test_engine_agrees_with_oracle_in_utc(tables: dict[str, list[dict[str, Any]]
 
 
 @settings(
-    max_examples=20,
+    max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     phases=PHASES,
     print_blob=True,
 )
-@given(datasets(), st.sampled_from([datetime(2024, 3, 1), datetime(2024, 4, 15, 12)]))
-def test_engine_agrees_with_oracle_in_new_york_with_as_of(
-    tables: dict[str, list[dict[str, Any]]], as_of: datetime
+@given(
+    st.sampled_from(DST_ZONES).flatmap(lambda tz: st.tuples(st.just(tz), datasets(tz))),
+    st.sampled_from([None, "2024-03-01", "2024-04-15T12:00:00Z", "2024-04-07T02:30:00"]),
+)
+def test_engine_agrees_with_oracle_in_zones_with_clock_changes(
+    zoned: tuple[str, dict[str, list[dict[str, Any]]]], as_of: str | None
 ) -> None:
-    assume(any(c["created_at"] <= as_of for c in tables["contacts"]))
-    _compare(tables, "America/New_York", as_of)
+    """Naive times read in the report zone, across its clock change, with and without as_of.
+
+    `as_of` is read in the zone too: local midnight of 1 March, an instant in UTC, and a wall
+    clock that is in Sydney's repeated hour (its first occurrence) and ordinary elsewhere.
+    """
+    tz, tables = zoned
+    if as_of is not None:
+        limit = read_instant(as_of, tz)
+        assume(any(read_instant(c["created_at"], tz) <= limit for c in tables["contacts"]))  # type: ignore[operator]
+    _compare(tables, tz, as_of)
 
 
 @settings(

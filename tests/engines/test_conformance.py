@@ -49,9 +49,13 @@ def rows_of(data: str | Path, tz: str, **engine: str) -> dict[Key, tuple[float |
 
 
 def assert_same(expected: dict[Key, tuple[float | None, bool]], got: dict) -> None:  # type: ignore[type-arg]
-    assert set(got) == set(expected), sorted(set(got) ^ set(expected))[:5]
+    # keys hold None (totals): sorted by repr so a failure shows the diff instead of a TypeError
+    assert set(got) == set(expected), (
+        f"only here: {sorted(set(got) - set(expected), key=repr)[:5]}; "
+        f"only on DuckDB: {sorted(set(expected) - set(got), key=repr)[:5]}"
+    )
     different = []
-    for key, (value, mature) in expected.items():
+    for key, (value, mature) in sorted(expected.items(), key=repr):
         other, other_mature = got[key]
         same_value = (value is None and other is None) or (
             value is not None
@@ -59,8 +63,8 @@ def assert_same(expected: dict[Key, tuple[float | None, bool]], got: dict) -> No
             and math.isclose(value, other, rel_tol=1e-9, abs_tol=1e-12)
         )
         if not same_value or mature != other_mature:
-            different.append((key, value, other))
-    assert not different, different[:5]
+            different.append((key, (value, mature), (other, other_mature)))
+    assert not different, f"{len(different)} differ (key, DuckDB, here): {different[:5]}"
 
 
 @pytest.fixture(scope="module")
