@@ -367,6 +367,7 @@ class Oracle:
             ("lead", "mql", 90, "lead_to_mql_rate"),
             ("mql", "sql", 90, "mql_to_sql_rate"),
             ("sql", "customer", 180, "sql_to_customer_rate"),
+            ("sql", "opportunity", 90, "sql_to_opportunity_rate"),
         ):
             mature = month_start(m + 1, self.tz) + timedelta(hours=24 * days) <= self.as_of
             cohort = [

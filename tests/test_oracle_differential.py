@@ -413,6 +413,7 @@ BOUNDED_RATES = {
     "lead_to_mql_rate",
     "mql_to_sql_rate",
     "sql_to_customer_rate",
+    "sql_to_opportunity_rate",
     "churn_rate",
     "gross_revenue_retention",
     "upsell_revenue_share",

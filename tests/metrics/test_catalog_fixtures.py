@@ -90,6 +90,11 @@ EXPECTED = [
     ("mql_to_sql_rate", "2024-03", None, None, 0.0),  # c6 no
     ("sql_to_customer_rate", "2024-02", None, None, 1.0),  # c1 (Mar 1), c5 (Apr 10)
     ("sql_to_customer_rate", "2024-03", None, None, EMPTY),
+    # opportunity is reached with customer (a skipped stage): c1 sql Feb 10 → Mar 1, 20 days;
+    # c5 Feb 20 → Apr 10, 50 days; c7 skips straight to customer on Apr 11, 0 days
+    ("sql_to_opportunity_rate", "2024-02", None, None, 1.0),
+    ("sql_to_opportunity_rate", "2024-03", None, None, EMPTY),  # nobody reaches sql in March
+    ("sql_to_opportunity_rate", "2024-04", None, None, 1.0),
     # days lead → customer: c1 Jan 5 12:00 → Mar 1 = 55.5; Apr: c5 Feb 15 → Apr 10 = 55,
     # c7 Apr 1 → Apr 11 = 10: median of two = 32.5
     ("lead_to_customer_days", "2024-03", None, None, 55.5),
@@ -201,6 +206,8 @@ def test_every_metric_has_a_hand_worked_value() -> None:
         ("lead_to_mql_rate", "2024-03", True),  # Apr 1 + 90 days = Jun 30 00:00 ≤ as_of
         ("lead_to_mql_rate", "2024-04", False),  # May 1 + 90 days = Jul 30
         ("sql_to_customer_rate", "2024-01", False),  # Feb 1 + 180 days = Jul 30
+        ("sql_to_opportunity_rate", "2024-03", True),  # Apr 1 + 90 days = Jun 30 00:00 ≤ as_of
+        ("sql_to_opportunity_rate", "2024-04", False),  # May 1 + 90 days = Jul 30
         ("new_leads", "2024-06", True),  # not a cohort metric
     ],
 )

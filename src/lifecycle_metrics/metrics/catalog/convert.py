@@ -98,6 +98,19 @@ METRICS = (
         value=cohort("sql", "customer", within_days=180).rate(),
     ),
     Metric(
+        id="sql_to_opportunity_rate",
+        label="sql_to_opportunity_rate",
+        stage=Stage.CONVERT,
+        kind=Kind.OUTCOME,
+        unit=Unit.RATE,
+        question=SPEED,
+        definition="Of contacts reaching sql in the month, the share reaching opportunity within "
+        "90 days.",
+        needs=("stage_changes",),
+        dimensions=CONTACT_DIMENSIONS,
+        value=cohort("sql", "opportunity", within_days=90).rate(),
+    ),
+    Metric(
         id="lead_to_customer_days",
         label="lead_to_customer_days",
         better=Better.LOWER,
