@@ -10,7 +10,7 @@ suite's tables on the same server stay as they are); Spark reads the CSV files i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from typer.testing import CliRunner
@@ -46,12 +46,25 @@ def acme_postgres(postgres_url: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def engine_values(request: pytest.FixtureRequest) -> Values:
-    """Every acme value the engine named by the parameter computes, once per engine."""
-    if request.param == "postgres":
-        return acme_values(request.getfixturevalue("acme_postgres"), engine="postgres")
-    master = request.getfixturevalue("spark")
-    return acme_values(ACME, engine="pyspark", spark_master=master)
+def on_engine(request: pytest.FixtureRequest) -> Callable[[str], Values]:
+    """Every acme value an engine computes, computed once per engine and kept for the module.
+
+    (Not an indirect parameter: pytest caches those per parameter index, which would
+    compute the whole catalog again for every case.)
+    """
+    computed: dict[str, Values] = {}
+
+    def values(engine: str) -> Values:
+        if engine not in computed:
+            if engine == "postgres":
+                url = request.getfixturevalue("acme_postgres")
+                computed[engine] = acme_values(url, engine="postgres")
+            else:
+                master = request.getfixturevalue("spark")
+                computed[engine] = acme_values(ACME, engine="pyspark", spark_master=master)
+        return computed[engine]
+
+    return values
 
 
 def _marks(engine: str, *case: object) -> list[pytest.MarkDecorator]:
@@ -60,7 +73,7 @@ def _marks(engine: str, *case: object) -> list[pytest.MarkDecorator]:
 
 
 @pytest.mark.parametrize(
-    ("engine_values", "metric", "month", "dimension", "member", "expected"),
+    ("engine", "metric", "month", "dimension", "member", "expected"),
     [
         pytest.param(
             engine,
@@ -71,30 +84,28 @@ def _marks(engine: str, *case: object) -> list[pytest.MarkDecorator]:
         for engine in ENGINES
         for row in EXPECTED
     ],
-    indirect=["engine_values"],
 )
-def test_value(engine_values, metric, month, dimension, member, expected) -> None:  # type: ignore[no-untyped-def]
-    check_value(engine_values, metric, month, dimension, member, expected)
+def test_value(on_engine, engine, metric, month, dimension, member, expected) -> None:  # type: ignore[no-untyped-def]
+    check_value(on_engine(engine), metric, month, dimension, member, expected)
 
 
-@pytest.mark.parametrize("engine_values", ENGINES, indirect=True)
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize(("metric", "month", "mature"), MATURITY)
-def test_maturity(engine_values, metric, month, mature) -> None:  # type: ignore[no-untyped-def]
-    assert engine_values[(metric, month, None, None)][1] is mature
+def test_maturity(on_engine, engine, metric, month, mature) -> None:  # type: ignore[no-untyped-def]
+    assert on_engine(engine)[(metric, month, None, None)][1] is mature
 
 
-@pytest.mark.parametrize("engine_values", ENGINES, indirect=True)
-def test_members_appear_only_with_a_non_empty_set(engine_values) -> None:  # type: ignore[no-untyped-def]
-    assert [(key, key in engine_values) for key, _ in MEMBERS] == MEMBERS
+@pytest.mark.parametrize("engine", ENGINES)
+def test_members_appear_only_with_a_non_empty_set(on_engine, engine) -> None:  # type: ignore[no-untyped-def]
+    assert [(key, key in on_engine(engine)) for key, _ in MEMBERS] == MEMBERS
 
 
-@pytest.mark.parametrize("engine_values", ENGINES, indirect=True)
-def test_months_run_from_the_first_event_to_as_of(engine_values) -> None:  # type: ignore[no-untyped-def]
-    assert sorted({key[1] for key in engine_values}) == MONTHS
+@pytest.mark.parametrize("engine", ENGINES)
+def test_months_run_from_the_first_event_to_as_of(on_engine, engine) -> None:  # type: ignore[no-untyped-def]
+    assert sorted({key[1] for key in on_engine(engine)}) == MONTHS
 
 
-@pytest.mark.parametrize("engine_values", ENGINES, indirect=True)
-def test_no_row_beyond_the_hand_worked_duckdb_ones(engine_values) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("engine", ENGINES)
+def test_no_row_beyond_the_hand_worked_duckdb_ones(on_engine, engine) -> None:  # type: ignore[no-untyped-def]
     """The same keys as DuckDB: no member appears or vanishes on another engine."""
-    on_duckdb = acme_values()
-    assert sorted(set(engine_values) ^ set(on_duckdb), key=repr) == []
+    assert sorted(set(on_engine(engine)) ^ set(acme_values()), key=repr) == []
