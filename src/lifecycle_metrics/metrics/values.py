@@ -112,11 +112,12 @@ class ShiftShare:
 
         now_parts = {m: pooled([month], m) for m in members}
         base_parts = {m: pooled(baseline, m) for m in members}
-        d_now = sum(d for _, d in now_parts.values())
-        d_base = sum(d for _, d in base_parts.values())
+        # fsum: exact, so the split does not depend on the order members come in (a set)
+        d_now = math.fsum(d for _, d in now_parts.values())
+        d_base = math.fsum(d for _, d in base_parts.values())
         if d_now <= 0 or d_base <= 0:
             return {}
-        rate_base = sum(n for n, _ in base_parts.values()) / d_base
+        rate_base = math.fsum(n for n, _ in base_parts.values()) / d_base
         scale = self.scale
         result: Contributions = {}
         for member in members:

@@ -145,7 +145,7 @@ def drivers(
         )
         if not contributions:
             continue
-        total_move = sum(c for c, _, _ in contributions.values())
+        total_move = math.fsum(c for c, _, _ in contributions.values())
         sign = 1.0 if total_move >= 0 else -1.0
         member = max(sorted(contributions), key=lambda m: sign * contributions[m][0])
         contribution, value, base = contributions[member]

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from lifecycle_metrics.model.model import Model
 from lifecycle_metrics.periods import days_between, within_days
 from lifecycle_metrics.schema import FUNNEL_STAGES
+
+MICROS_PER_DAY = 86_400_000_000
 
 STALL_DAYS = 90  # "went nowhere": no later funnel stage within this many days
 TOUCH_DAYS = 90  # a program "touched" an MQL it reached in the 90 days up to the MQL
@@ -115,13 +119,26 @@ def stall(model: Model, span: MonthSpan, cohort_month: int | None) -> list[dict[
             finish.notnull() & begin.notnull() & (finish >= start) & (finish < end)
         )
         days = days_between(moved[f"{stage}_at"], moved[f"{after}_at"])
+        # the mean from an exact sum of microseconds: a float mean depends on the order
+        # parallel workers add in, and the report must give the same digits on every run
+        micro = moved[f"{after}_at"].delta(moved[f"{stage}_at"], unit="microsecond")
         timing = moved.aggregate(
             contacts=moved.count(),
             median=days.median(),
-            mean=days.mean(),
+            micro_total=micro.cast(dt.Decimal(38, 0)).sum(),
             p90=days.quantile(0.9),
         )
-        row: dict[str, Any] = {"stage": stage, "next": after, **_records(timing)[0]}
+        found = _records(timing)[0]
+        count = int(found["contacts"] or 0)
+        mean = float(Decimal(found["micro_total"]) / count / MICROS_PER_DAY) if count else None
+        row: dict[str, Any] = {
+            "stage": stage,
+            "next": after,
+            "contacts": found["contacts"],
+            "median": found["median"],
+            "mean": mean,
+            "p90": found["p90"],
+        }
         if cohort_month is not None:
             entered = reach.filter(begin.notnull())
             entered = entered.filter(model.month(entered[f"{stage}_at"]) == cohort_month)
