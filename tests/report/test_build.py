@@ -302,8 +302,9 @@ def test_the_report_names_metrics_by_their_catalog_label(report: Report) -> None
 
 def test_appendix_cohort_windows_come_from_the_value_rules(report: Report) -> None:
     assert report.appendix["windows"][0] == (
-        "Cohort rates: lead→MQL and MQL→SQL within 90 days, SQL→customer within 180 days of "
-        "reaching the earlier stage (24-hour days); a month whose window has not closed by "
+        # SPEC §4: sql_to_opportunity_rate is the fourth cohort rate, with a 90-day window
+        "Cohort rates: lead→MQL, MQL→SQL and SQL→opportunity within 90 days, SQL→customer within "
+        "180 days of reaching the earlier stage (24-hour days); a month whose window has not closed by "
         "as_of is marked immature."
     )
 
