@@ -54,6 +54,8 @@ FORMATS = {
     "validate": ("table", "json"),
     "metrics": ("table", "csv", "json"),
     "drill": ("table", "csv", "json"),
+    "attribution": ("table", "csv", "json"),
+    "score-lift": ("table", "csv", "json"),
     "catalog": ("table", "markdown", "json"),
     "report": ("terminal", "html", "json", "markdown"),
     "accounts": ("table", "csv", "json"),

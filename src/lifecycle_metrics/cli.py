@@ -96,6 +96,12 @@ QuarantineOption = Annotated[
         metavar="DIR",
     ),
 ]
+FromOption = Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM.")]
+ToOption = Annotated[str | None, typer.Option("--to", help="Last month, YYYY-MM.")]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Report as of this instant; later rows are ignored."),
+]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")]
 if TYPE_CHECKING:
     EngineName = str
@@ -215,8 +221,8 @@ def validate(
 @app.command()
 def metrics(
     data: DataArgument,
-    from_month: Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM.")] = None,
-    to_month: Annotated[str | None, typer.Option("--to", help="Last month, YYYY-MM.")] = None,
+    from_month: FromOption = None,
+    to_month: ToOption = None,
     by: Annotated[
         list[str] | None,
         typer.Option(
@@ -224,10 +230,7 @@ def metrics(
         ),
     ] = None,
     tz: TzOption = "UTC",
-    as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", help="Report as of this instant; later rows are ignored."),
-    ] = None,
+    as_of: AsOfOption = None,
     output_format: RowsFormat = OutputFormat.table,
     metric: Annotated[
         list[str] | None,
@@ -366,6 +369,153 @@ def drill(
         out.print(rows_to_table(result.rows, columns, f"{len(result.rows):,} records"))
 
 
+ModelOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--model",
+        help="Attribution model: first_touch, last_touch, linear, position_based, w_shaped, "
+        "time_decay, markov; repeat for several (default: all).",
+    ),
+]
+LookbackOption = Annotated[
+    float,
+    typer.Option("--lookback-days", help="Touches this many days before closed_at count."),
+]
+HalfLifeOption = Annotated[
+    float, typer.Option("--half-life-days", help="time_decay: a touch's weight halves per N days.")
+]
+DealsOption = Annotated[
+    str,
+    typer.Option(
+        "--deals",
+        help="new_business (acquisition) or expansion (upsell and cross_sell deals).",
+    ),
+]
+
+
+@app.command()
+def attribution(
+    data: Annotated[
+        str | None,
+        typer.Argument(
+            help="Dataset folder, DuckDB file or connection URL (not with --paths).",
+            show_default=False,
+        ),
+    ] = None,
+    model: ModelOption = None,
+    by: Annotated[
+        str, typer.Option("--by", help="Credit channels or campaigns: channel or campaign_id.")
+    ] = "channel",
+    deals: DealsOption = "new_business",
+    from_month: FromOption = None,
+    to_month: ToOption = None,
+    tz: TzOption = "UTC",
+    as_of: AsOfOption = None,
+    lookback_days: LookbackOption = 365.0,
+    half_life_days: HalfLifeOption = 7.0,
+    paths: Annotated[
+        Path | None,
+        typer.Option(
+            "--paths",
+            help="A ChannelAttribution path file (path;total_conversions;"
+            "total_conversion_value;total_null) instead of DATA.",
+            metavar="FILE",
+        ),
+    ] = None,
+    output_format: RowsFormat = OutputFormat.table,
+    quarantine: QuarantineOption = None,
+    engine: EngineOption = engines.DEFAULT,
+    spark_master: SparkMasterOption = None,
+    memory_limit: MemoryOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Credit won deals to the touches before them under seven models, with cost and ROI."""
+    from lifecycle_metrics.attribution import (
+        COLUMNS,
+        PATH_MODELS,
+        PATH_OUTPUT,
+        Settings,
+        attribute,
+        credit_paths,
+    )
+
+    try:
+        if (data is None) == (paths is None):
+            raise UsageError("give either DATA or --paths FILE")
+        settings = Settings(
+            deals=deals, by=by, lookback_days=lookback_days, half_life_days=half_life_days
+        )
+        if paths is not None:
+            with progress("crediting paths", quiet=quiet):
+                rows = credit_paths(paths, tuple(model) if model else PATH_MODELS)
+            columns: tuple[str, ...] = PATH_OUTPUT
+            title = f"Attribution of {paths.name}"
+        else:
+            assert data is not None
+            dataset = _load(data, tz, quarantine, quiet, engine, spark_master, memory_limit)
+            with progress("attribution", quiet=quiet) as say:
+                result = attribute(
+                    dataset,
+                    models=model or (),
+                    settings=settings,
+                    first_month=from_month,
+                    last_month=to_month,
+                    as_of=as_of,
+                    progress=say,
+                )
+            for warning in result.warnings:
+                err.print(f"warning: {warning}", highlight=False)
+            rows, columns = result.rows, COLUMNS
+            title = f"Attribution of {deals.replace('_', ' ')} deals by {by}"
+    except LifecycleError as error:
+        _fail(error)
+        return
+    _print_rows(
+        rows, columns, output_format, lambda: rows_to_table(rows, columns, title), _wide(110)
+    )
+
+
+@app.command("score-lift")
+def score_lift_command(
+    data: DataArgument,
+    by: Annotated[str, typer.Option("--by", help="Group touches by type or campaign_id.")] = "type",
+    from_month: FromOption = None,
+    to_month: ToOption = None,
+    tz: TzOption = "UTC",
+    as_of: AsOfOption = None,
+    output_format: RowsFormat = OutputFormat.table,
+    quarantine: QuarantineOption = None,
+    engine: EngineOption = engines.DEFAULT,
+    spark_master: SparkMasterOption = None,
+    memory_limit: MemoryOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """How lead scores moved in the 7 days after each touch and open, with a 95 % interval."""
+    from lifecycle_metrics.attribution.score_lift import LIFT_COLUMNS, score_lift
+
+    try:
+        dataset = _load(data, tz, quarantine, quiet, engine, spark_master, memory_limit)
+        with progress("score lift", quiet=quiet) as say:
+            rows, _window = score_lift(
+                dataset,
+                by=by,
+                first_month=from_month,
+                last_month=to_month,
+                as_of=as_of,
+                progress=say,
+            )
+    except LifecycleError as error:
+        _fail(error)
+        return
+    _print_rows(
+        rows,
+        LIFT_COLUMNS,
+        output_format,
+        lambda: rows_to_table(rows, LIFT_COLUMNS, f"Score lift by {by}"),
+        _wide(110),
+    )
+
+
 @app.command()
 def catalog(
     output_format: CatalogFormat = OutputFormat.table,
@@ -405,10 +555,7 @@ def report(
     ] = None,
     output_format: ReportFormat = OutputFormat.terminal,
     tz: TzOption = "UTC",
-    as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", help="Report as of this instant; later rows are ignored."),
-    ] = None,
+    as_of: AsOfOption = None,
     quarantine: QuarantineOption = None,
     engine: EngineOption = engines.DEFAULT,
     spark_master: SparkMasterOption = None,

@@ -34,9 +34,12 @@ def won_deal_rows(model: Model) -> ir.Table:
     channel = won.channel.fill_null(won._via_campaign).fill_null(won._via_contact)
     return won.select(
         won.deal_id,
+        won.account_id,
+        won.created_at,
         won.closed_at,
         won.type,
         won.amount,
+        won.campaign_id,
         month=model.month(won.closed_at),
         channel=channel.fill_null(UNKNOWN),
     )

@@ -13,18 +13,19 @@ EMAIL_SCOPES = ("nurture", "customer")
 EMAIL_TYPES = ("email_sent", "email_bounce", "email_open", "email_click")
 
 
-def email_events(model: Model) -> ir.Table:
-    """Email events of nurture (automated, prospect) and customer programs, campaign filled."""
-    activities = model.tables["activities"]
-    emails = activities.filter(activities.type.isin(EMAIL_TYPES))
-    # Opens, clicks and bounces without a campaign take that of the first send of their
-    # message; only those messages are looked up, so the window runs over a handful of rows.
-    orphans = emails.filter(
-        emails.campaign_id.isnull() & emails.message_id.notnull() & (emails.type != "email_sent")
+def with_send_campaign(events: ir.Table) -> ir.Table:
+    """Activities whose open, click or bounce without campaign takes its message's send's (§4).
+
+    The campaign is that of the first email_sent of the same message_id; a send without a
+    campaign stays without, and so does an event whose message has no send with one.
+    """
+    # Only the messages of such orphans are looked up, so the window runs over a few rows.
+    orphans = events.filter(
+        events.campaign_id.isnull() & events.message_id.notnull() & (events.type != "email_sent")
     )
     wanted = orphans.select(_wanted=orphans.message_id).distinct()
-    sends = emails.filter(
-        (emails.type == "email_sent") & emails.campaign_id.notnull() & emails.message_id.notnull()
+    sends = events.filter(
+        (events.type == "email_sent") & events.campaign_id.notnull() & events.message_id.notnull()
     )
     sends = sends.semi_join(wanted, sends.message_id == wanted._wanted)
     first_send = ibis.row_number().over(
@@ -34,21 +35,32 @@ def email_events(model: Model) -> ir.Table:
     send_campaign = ranked.filter(ranked._rank == 0).select(
         _message=ranked.message_id, _send_campaign=ranked.campaign_id
     )
-    joined = emails.left_join(send_campaign, emails.message_id == send_campaign._message)
-    filled = joined.select(
-        activity_id=joined.activity_id,
-        contact_id=joined.contact_id,
-        type=joined.type,
-        occurred_at=joined.occurred_at,
-        message_id=joined.message_id,
-        is_machine=joined.is_machine,
-        # a send without campaign stays without: only opens, clicks and bounces borrow one
+    joined = events.left_join(send_campaign, events.message_id == send_campaign._message)
+    return joined.select(
+        *[joined[c] for c in events.columns if c != "campaign_id"],
         campaign_id=ibis.ifelse(
             joined.type == "email_sent",
             joined.campaign_id,
             joined.campaign_id.fill_null(joined._send_campaign),
         ),
     ).view()  # a fresh relation: Ibis would otherwise fold the next join into this one
+
+
+def email_events(model: Model) -> ir.Table:
+    """Email events of nurture (automated, prospect) and customer programs, campaign filled."""
+    activities = model.tables["activities"]
+    emails = activities.filter(activities.type.isin(EMAIL_TYPES))
+    filled = with_send_campaign(
+        emails.select(
+            "activity_id",
+            "contact_id",
+            "type",
+            "occurred_at",
+            "message_id",
+            "is_machine",
+            "campaign_id",
+        )
+    )
     campaigns = model.tables["campaigns"]
     scope = ibis.cases(
         ((campaigns.audience == "prospect") & campaigns.automated, "nurture"),
