@@ -309,6 +309,30 @@ def _wide(width: int) -> Console:
     return Console(width=max(out.width, width), highlight=False)
 
 
+ModelOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--model",
+        help="Attribution model: first_touch, last_touch, linear, position_based, w_shaped, "
+        "time_decay, markov; repeat for several (default: all).",
+    ),
+]
+LookbackOption = Annotated[
+    float,
+    typer.Option("--lookback-days", help="Touches this many days before closed_at count."),
+]
+HalfLifeOption = Annotated[
+    float, typer.Option("--half-life-days", help="time_decay: a touch's weight halves per N days.")
+]
+DealsOption = Annotated[
+    str,
+    typer.Option(
+        "--deals",
+        help="new_business (acquisition) or expansion (upsell and cross_sell deals).",
+    ),
+]
+
+
 @app.command()
 def drill(
     data: DataArgument,
@@ -322,14 +346,41 @@ def drill(
     as_of: Annotated[str | None, typer.Option("--as-of", help="As in `metrics`.")] = None,
     output_format: RowsFormat = OutputFormat.table,
     quarantine: QuarantineOption = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", help="With --metric attribution: the model whose credit to list."),
+    ] = None,
+    deals: DealsOption = "new_business",
+    lookback_days: LookbackOption = 365.0,
+    half_life_days: HalfLifeOption = 7.0,
     quiet: QuietOption = False,
 ) -> None:
-    """List the records behind one number: the sets it counts, with the times that placed them."""
+    """List the records behind one number: the sets it counts, with the times that placed them.
+
+    `--metric attribution --model M --member channel=X` lists the deals won in the month and
+    the touches that earned channel X its credit under model M, with their weights.
+    """
     from lifecycle_metrics.metrics.drill import RECORD_COLUMNS
     from lifecycle_metrics.metrics.drill import drill as drill_records
     from lifecycle_metrics.metrics.engine import compute_result
 
+    if metric == "attribution":
+        _drill_attribution(
+            data,
+            model,
+            month,
+            member,
+            tz,
+            as_of,
+            output_format,
+            quarantine,
+            quiet,
+            (deals, lookback_days, half_life_days),
+        )
+        return
     try:
+        if model is not None:
+            raise UsageError("--model is for --metric attribution")
         dataset = _load(data, tz, quarantine, quiet)
         dimension = member.partition("=")[0] if member else None
         result = drill_records(dataset, metric, month, member, as_of=as_of)
@@ -369,28 +420,55 @@ def drill(
         out.print(rows_to_table(result.rows, columns, f"{len(result.rows):,} records"))
 
 
-ModelOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--model",
-        help="Attribution model: first_touch, last_touch, linear, position_based, w_shaped, "
-        "time_decay, markov; repeat for several (default: all).",
-    ),
-]
-LookbackOption = Annotated[
-    float,
-    typer.Option("--lookback-days", help="Touches this many days before closed_at count."),
-]
-HalfLifeOption = Annotated[
-    float, typer.Option("--half-life-days", help="time_decay: a touch's weight halves per N days.")
-]
-DealsOption = Annotated[
-    str,
-    typer.Option(
-        "--deals",
-        help="new_business (acquisition) or expansion (upsell and cross_sell deals).",
-    ),
-]
+def _drill_attribution(
+    data: str,
+    model: str | None,
+    month: str,
+    member: str | None,
+    tz: str,
+    as_of: str | None,
+    output_format: OutputFormat,
+    quarantine: Path | None,
+    quiet: bool,
+    options: tuple[str, float, float],
+) -> None:
+    """`drill --metric attribution`: the touches behind one model's credit to one member."""
+    from lifecycle_metrics.attribution import Settings
+    from lifecycle_metrics.attribution.drill import DRILL_COLUMNS, drill_attribution
+
+    deals, lookback_days, half_life_days = options
+    try:
+        if model is None or member is None:
+            raise UsageError("--metric attribution needs --model M and --member channel=VALUE")
+        settings = Settings(deals=deals, lookback_days=lookback_days, half_life_days=half_life_days)
+        dataset = _load(data, tz, quarantine, quiet)
+        found = drill_attribution(dataset, model, month, member, settings=settings, as_of=as_of)
+    except LifecycleError as error:
+        _fail(error)
+        return
+    if output_format is OutputFormat.csv:
+        sys.stdout.write(rows_to_csv(found.rows, DRILL_COLUMNS))
+    elif output_format is OutputFormat.json:
+        payload = {
+            "metric": "attribution",
+            "model": found.model,
+            "month": found.month,
+            "member": member,
+            "conversions": found.conversions,
+            "value": found.value,
+            "records": found.rows,
+        }
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1, default=str) + "\n")
+    else:
+        out.print(
+            f"[bold]{found.model}[/bold] {found.month} · {member}: "
+            f"{found.conversions:,.4f} conversions, {found.value:,.2f} value",
+            highlight=False,
+            markup=True,
+        )
+        _wide(140).print(
+            rows_to_table(found.rows, DRILL_COLUMNS, f"{len(found.rows):,} touches credited")
+        )
 
 
 @app.command()

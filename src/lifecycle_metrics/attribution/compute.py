@@ -101,23 +101,40 @@ def attribute(
     )
 
 
-def _rule_credits(journey: ir.Table, models: Sequence[str], settings: Settings) -> Credits:
-    parts = []
-    staged = with_roles(journey, settings.half_life_micros)
-    for name in models:
+def weighted_touches(
+    journey: ir.Table,
+    name: str,
+    settings: Settings,
+    effects: dict[int, dict[str, float]] | None = None,
+) -> ir.Table:
+    """The journey's touches that model `name` credits, each with its `weight` (> 0).
+
+    Markov reads the month's removal effects: each deal over its own journey's states ∝ RE,
+    a state's share split equally among its touches in the journey.
+    """
+    if name == "markov":
+        weighted = _markov_weights(journey, effects or {})
+    else:
+        staged = with_roles(journey, settings.half_life_micros)
         weighted = staged.mutate(_w=RULE_MODELS[name](staged, settings.half_life_micros))
-        weighted = weighted.filter(weighted._w > 0)  # a member appears when it is credited
-        parts.append(
-            weighted.group_by(["month", "member"]).aggregate(
-                model=ibis.literal(name),
-                conversions=weighted._w.sum(),
-                value=(weighted._w * weighted.amount).sum(),
-            )
-        )
+    weighted = weighted.filter(weighted._w > 0)  # a member appears when it is credited
+    return weighted.select(*journey.columns, weight=weighted._w)
+
+
+def _rule_credits(journey: ir.Table, models: Sequence[str], settings: Settings) -> Credits:
+    parts = [_credited(weighted_touches(journey, name, settings), name) for name in models]
     every = parts[0]
     for part in parts[1:]:
         every = every.union(part, distinct=False)
     return _keyed(every)
+
+
+def _credited(weighted: ir.Table, name: str) -> ir.Table:
+    return weighted.group_by(["month", "member"]).aggregate(
+        model=ibis.literal(name),
+        conversions=weighted.weight.sum(),
+        value=(weighted.weight * weighted.amount).sum(),
+    )
 
 
 def _keyed(table: ir.Table) -> Credits:
@@ -128,13 +145,15 @@ def _keyed(table: ir.Table) -> Credits:
 
 
 def markov_effects(
-    model: Model, journey: ir.Table, settings: Settings
+    model: Model, journey: ir.Table, settings: Settings, months: Sequence[int] | None = None
 ) -> dict[int, dict[str, float]]:
-    """Removal effects per month with a won deal, from the paths of SPEC §6.3."""
+    """Removal effects per month with a won deal (or of `months`), from SPEC §6.3's paths."""
     wanted = sorted(
         int(m) for m in journey.select("month").distinct().to_pyarrow().column(0).to_pylist()
     )
     wanted = [m for m in wanted if m <= model.window.months[-1]] if model.window.months else []
+    if months is not None:
+        wanted = [m for m in wanted if m in months]
     if not wanted:
         return {}
     converting = journey.mutate(state=journey.member, _conv=1, _null=0)
@@ -204,9 +223,12 @@ def _customers_only(model: Model, window: ir.Table) -> ir.Table:
 
 
 def _markov_credits(journey: ir.Table, effects: dict[int, dict[str, float]]) -> Credits:
-    """Each deal over its own journey's states ∝ RE, a state's share split over its touches."""
     if not effects:
         return {}
+    return _keyed(_credited(weighted_touches(journey, "markov", Settings(), effects), "markov"))
+
+
+def _markov_weights(journey: ir.Table, effects: dict[int, dict[str, float]]) -> ir.Table:
     table = ibis.memtable(
         {
             "_month": [m for m, found in effects.items() for _ in found],
@@ -219,18 +241,10 @@ def _markov_credits(journey: ir.Table, effects: dict[int, dict[str, float]]) -> 
         table, (journey.month == table._month) & (journey.member == table._member)
     )
     touches_of_state = joined.count().over(group_by=[joined.deal_id, joined.member])
-    share = joined._effect / touches_of_state.cast("float64")
-    weighted = joined.mutate(_share=share)
-    weighted = weighted.mutate(
+    weighted = joined.mutate(_share=joined._effect / touches_of_state.cast("float64"))
+    return weighted.mutate(
         _w=weighted._share / weighted._share.sum().over(group_by=weighted.deal_id).nullif(0.0)
     )
-    weighted = weighted.filter(weighted._w > 0)
-    credited = weighted.group_by(["month", "member"]).aggregate(
-        model=ibis.literal("markov"),
-        conversions=weighted._w.sum(),
-        value=(weighted._w * weighted.amount).sum(),
-    )
-    return _keyed(credited)
 
 
 def _costs(model: Model, by: str) -> dict[tuple[int, str], float]:
