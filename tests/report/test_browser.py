@@ -46,6 +46,22 @@ def test_demo_report_in_a_browser(chromium: str, demo_folder: Path, tmp_path: Pa
     expected = {
         r["metric"]: r["value"] for r in json.loads(listed.stdout) if r["dimension"] is None
     }
+    # the attribution the page must show: the command's credits, summed over the 12 months
+    start = f"{int(month[:4]) - 1}-{month[5:]}"
+    first_year = runner.invoke(
+        app,
+        [
+            *("attribution", str(demo_folder), "--model", "markov"),
+            *("--from", start, "--to", month, "--format", "json", "-q"),
+        ],
+    )
+    assert first_year.exit_code == 0, first_year.output
+    months = {r["month"] for r in json.loads(first_year.stdout)}
+    window = sorted(months)[-12:]
+    markov: dict[str, float] = {}
+    for r in json.loads(first_year.stdout):
+        if r["model"] == "markov" and r["month"] in window:
+            markov[r["member"]] = markov.get(r["member"], 0.0) + r["conversions"]
 
     outside: list[str] = []
     errors: list[str] = []
@@ -103,6 +119,21 @@ def test_demo_report_in_a_browser(chromium: str, demo_folder: Path, tmp_path: Pa
             "cells => cells.map(c => parseFloat(c.getAttribute('data-value')))"
         )
         assert values == sorted(values)
+
+        # Convert answers "which sources bring customers" under every model, in a chart too
+        assert page.locator("#stage-convert #attribution").is_visible()
+        assert page.locator("#stage-convert h3#attribution + p + figure svg").count() == 1
+        rows = page.locator("#attribution-channels tbody tr")
+        assert rows.count() == len([m for m, v in markov.items() if v > 0])
+        for index in range(rows.count()):
+            row = rows.nth(index)
+            member = row.get_attribute("data-member")
+            shown = row.locator("td:nth-child(8)").get_attribute("data-value")  # the Markov column
+            assert float(shown or "nan") == pytest.approx(markov[member or ""], rel=1e-9)
+        # Expand answers "which customer programs work best"; Nurture shows score lift
+        assert page.locator("#stage-expand #customer-programs").is_visible()
+        assert page.locator("#stage-nurture #score-lift").is_visible()
+        assert page.locator("#stage-nurture #score-lift + table td.bad").count() >= 1
 
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOT), full_page=True)

@@ -43,6 +43,19 @@ class AttributionResult:
     settings: Settings
     warnings: list[str] = field(default_factory=list)
     removal_effects: dict[int, dict[str, float]] = field(default_factory=dict)
+    credits: Credits = field(default_factory=dict)  # every month's, before --from included
+    costs: dict[tuple[int, str], float] = field(default_factory=dict)
+    totals: dict[int, tuple[int, float]] = field(default_factory=dict)  # month → deals, amount
+
+    def trailing(
+        self, model: str, member: str, end: int, months: int = ROI_MONTHS
+    ) -> tuple[float, float, float | None]:
+        """Conversions, value and cost credited to `member` over the `months` ending with `end`."""
+        span = range(end - months + 1, end + 1)
+        conversions = math.fsum(self.credits.get((model, m, member), (0.0, 0.0))[0] for m in span)
+        value = math.fsum(self.credits.get((model, m, member), (0.0, 0.0))[1] for m in span)
+        costs = [self.costs[(m, member)] for m in span if (m, member) in self.costs]
+        return conversions, value, math.fsum(costs) if costs else None
 
 
 def check_models(models: Sequence[str]) -> tuple[str, ...]:
@@ -62,18 +75,23 @@ def attribute(
     last_month: str | None = None,
     as_of: str | datetime | None = None,
     progress: Progress | None = None,
+    model: Model | None = None,
 ) -> AttributionResult:
-    """Credits of won deals to the touches before them, per model, month and member."""
+    """Credits of won deals to the touches before them, per model, month and member.
+
+    `model` is a run already measured (the report's); otherwise the dataset is measured here.
+    """
     say = progress or (lambda _message: None)
     settings = settings or Settings()
     chosen = check_models(models)
     if "deals" not in dataset.tables:
         raise UsageError("attribution needs the deals table: there is no conversion to credit")
-    first = parse_month(first_month, option="--from") if first_month else None
-    last = parse_month(last_month, option="--to") if last_month else None
-    instant = parse_instant(as_of, dataset.tz) if isinstance(as_of, str) else as_of
-    say("preparing the model")
-    model = Model(dataset, as_of=instant, first_month=first, last_month=last)
+    if model is None:
+        first = parse_month(first_month, option="--from") if first_month else None
+        last = parse_month(last_month, option="--to") if last_month else None
+        instant = parse_instant(as_of, dataset.tz) if isinstance(as_of, str) else as_of
+        say("preparing the model")
+        model = Model(dataset, as_of=instant, first_month=first, last_month=last)
     deals = conversions(model, settings).cache()
     warnings = _warnings(model, deals, settings)
     say("building the journeys")
@@ -98,6 +116,9 @@ def attribute(
         settings=settings,
         warnings=warnings,
         removal_effects=effects,
+        credits=credits,
+        costs=costs,
+        totals=totals,
     )
 
 
@@ -151,7 +172,11 @@ def markov_effects(
     wanted = sorted(
         int(m) for m in journey.select("month").distinct().to_pyarrow().column(0).to_pylist()
     )
-    wanted = [m for m in wanted if m <= model.window.months[-1]] if model.window.months else []
+    if not model.window.months:
+        return {}
+    # the reported months, and the 11 before the first: its ROI reads their credits
+    first, last = model.window.months[0] - ROI_MONTHS + 1, model.window.months[-1]
+    wanted = [m for m in wanted if first <= m <= last]
     if months is not None:
         wanted = [m for m in wanted if m in months]
     if not wanted:

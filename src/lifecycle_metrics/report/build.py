@@ -22,6 +22,7 @@ from lifecycle_metrics.model.model import Model
 from lifecycle_metrics.periods import month_label, month_start_utc, parse_instant, parse_month
 from lifecycle_metrics.report import panels
 from lifecycle_metrics.report.flags import Flag, Quarter, evaluate_flags
+from lifecycle_metrics.report.programs import program_answers
 from lifecycle_metrics.report.targets import NO_TARGETS, Targets
 
 TREND_MONTHS = 13
@@ -141,6 +142,8 @@ class Report:
     nps: dict[str, Any]
     customers: dict[str, Any]
     appendix: dict[str, Any]
+    # which sources, programs and activities work (SPEC §6): see report/programs.py
+    attribution: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON-ready data."""
@@ -244,6 +247,7 @@ def build_report(
     )
     cohort = _latest_mature(model, chosen, panels.STALL_DAYS)
     report.stall = panels.stall(model, span, cohort)
+    report.attribution = program_answers(dataset, model, chosen, say)
     report.stall_cohort = month_label(cohort) if cohort is not None else None
     return report
 

@@ -168,3 +168,34 @@ def nps_split(split: dict[str, dict[str, int]]) -> str:
         .properties(width=520, height=160)
     )
     return _svg(_configured(chart))
+
+
+def model_shares(shares: dict[str, dict[str, float]], models: list[str]) -> str:
+    """Each channel's share of new customers under every model, side by side.
+
+    Channel names come from the data: Vega's SVG writer escapes text, and a test holds it to it.
+    """
+    rows = [
+        {"channel": channel, "model": model, "share": share * 100}
+        for channel, by_model in shares.items()
+        for model, share in by_model.items()
+    ]
+    if not rows:
+        return ""
+    palette = [BLUE, ORANGE, GREEN, VERMILLION, "#56B4E9", "#CC79A7", "#F0E442"]
+    chart = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_bar()
+        .encode(
+            x=alt.X("channel:N", sort=list(shares), title=None),
+            xOffset=alt.XOffset("model:N", sort=models),
+            y=alt.Y("share:Q", title="share of new customers (%)"),
+            color=alt.Color(
+                "model:N",
+                scale=alt.Scale(domain=models, range=palette[: len(models)]),
+                legend=alt.Legend(orient="bottom", title=None, columns=4),
+            ),
+        )
+        .properties(width=620, height=180)
+    )
+    return _svg(_configured(chart))

@@ -18,6 +18,7 @@ from lifecycle_metrics.metrics.spec import Unit
 from lifecycle_metrics.render.values import human_value
 from lifecycle_metrics.report import charts
 from lifecycle_metrics.report.build import CHANNEL_COLUMNS, Report
+from lifecycle_metrics.report.text import MODEL_SHORT
 
 SORT_SCRIPT = """
 document.querySelectorAll("table.sortable").forEach(function (table) {
@@ -44,6 +45,17 @@ document.querySelectorAll("table.sortable").forEach(function (table) {
   });
 });
 """
+
+
+MODEL_LABELS = {
+    "first_touch": "first touch",
+    "last_touch": "last touch",
+    "linear": "linear",
+    "position_based": "U-shaped",
+    "w_shaped": "W-shaped",
+    "time_decay": "time decay",
+    "markov": "Markov",
+}
 
 
 def _csp(script: str) -> str:
@@ -88,7 +100,22 @@ def _charts(report: Report, data: dict[str, Any]) -> dict[str, Any]:
         if report.scores
         else "",
         "nps": charts.nps_split(report.nps["split"]) if report.nps else "",
+        "attribution": _attribution_chart(report),
     }
+
+
+def _attribution_chart(report: Report) -> str:
+    acquisition = report.attribution.get("acquisition")
+    if not acquisition or not acquisition["deals"]:
+        return ""
+    shares = {
+        row["member"]: {
+            MODEL_LABELS[m]: (row["models"][m]["customers"] or 0.0) / acquisition["deals"]
+            for m in report.attribution["models"]
+        }
+        for row in acquisition["channels"]
+    }
+    return charts.model_shares(shares, list(MODEL_LABELS.values()))
 
 
 def render_html(report: Report) -> str:
@@ -115,4 +142,7 @@ def render_html(report: Report) -> str:
         raw=lambda value: "" if value is None else repr(float(value)),
         label=lambda metric_id: CATALOG.get(metric_id).label,
         signed=_signed,
+        model_label=MODEL_LABELS.get,
+        model_short=MODEL_SHORT.get,
+        credit=lambda value: human_value(value, Unit.SCORE),
     )

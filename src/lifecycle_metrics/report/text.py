@@ -229,6 +229,109 @@ def _terminal_customers(report: Report, parts: list[RenderableType]) -> None:
         )
 
 
+# Model names short enough for a 100-column table, in SPEC order.
+MODEL_SHORT = {
+    "first_touch": "first",
+    "last_touch": "last",
+    "linear": "linear",
+    "position_based": "U-shape",
+    "w_shaped": "W-shape",
+    "time_decay": "decay",
+    "markov": "markov",
+}
+
+
+def attribution_lines(
+    a: dict[str, Any], parts: tuple[str, ...] = ("acquisition", "expansion")
+) -> list[str]:
+    """The sentences beside the attribution tables: totals and where the models disagree."""
+    lines = []
+    if "acquisition" in a and "acquisition" in parts:
+        acquisition = a["acquisition"]
+        lines.append(
+            f"{human_value(acquisition['deals'], Unit.COUNT)} new customers won in {a['window']} "
+            f"({human_value(acquisition['amount'], Unit.CURRENCY)}); every model credits them all."
+        )
+        for d in acquisition["disagreements"]:
+            lines.append(
+                f"Models disagree on {d['member']}: {d['highest'].replace('_', ' ')} credits it "
+                f"{human_value(d['high_share'], Unit.RATE)} of new customers, "
+                f"{d['lowest'].replace('_', ' ')} {human_value(d['low_share'], Unit.RATE)}."
+            )
+    if "expansion" in a and "expansion" in parts:
+        expansion = a["expansion"]
+        lines.append(
+            f"{human_value(expansion['deals'], Unit.COUNT)} upsell and cross-sell deals won in "
+            f"{a['window']} ({human_value(expansion['amount'], Unit.CURRENCY)})"
+            + ("" if expansion["has_customer_campaigns"] else "; no customer campaign is given")
+            + "."
+        )
+    return lines
+
+
+def _dimension(row: dict[str, Any]) -> str:
+    return "activity type" if row["dimension"] == "type" else "campaign"
+
+
+def lift_lines(lift: dict[str, Any]) -> list[str]:
+    """The activities that lift lead scores most, and those with no visible effect."""
+    lines = []
+    for r in lift["lifting"]:
+        lines.append(
+            f"lifts: {r['name'] or r['member']} ({_dimension(r)}) +{r['mean_lift']:.1f} points "
+            f"in 7 days "
+            f"(95 % {r['ci_low']:.1f} to {r['ci_high']:.1f}, {r['touches']:,} touches)"
+        )
+    for r in lift["no_effect"]:
+        lines.append(
+            f"no visible effect: {r['name'] or r['member']} ({_dimension(r)}) "
+            f"{r['mean_lift']:+.1f} "
+            f"(95 % {r['ci_low']:.1f} to {r['ci_high']:.1f}, {r['touches']:,} touches)"
+        )
+    return lines
+
+
+def _attribution_table(title: str, members: list[dict[str, Any]], column: str) -> Table:
+    table = Table(title=title, title_justify="left", width=WIDTH)
+    table.add_column(column, no_wrap=True, max_width=16, overflow="ellipsis")
+    for short in MODEL_SHORT.values():
+        table.add_column(short, justify="right")
+    table.add_column("cost", justify="right")
+    table.add_column("ROI (markov)", justify="right")
+    for m in members:
+        table.add_row(
+            Text(m["name"] or m["member"], overflow="ellipsis", no_wrap=True),
+            *[human_value(m["models"][model]["customers"], Unit.SCORE) for model in MODEL_SHORT],
+            human_value(m["cost"], Unit.CURRENCY),
+            human_value(m["models"]["markov"]["roi"], Unit.RATE),
+        )
+    return table
+
+
+def _terminal_attribution(report: Report, parts: list[RenderableType]) -> None:
+    """Which sources and programs bring customers; which customer programs; which activities."""
+    a = report.attribution
+    if "acquisition" in a and a["acquisition"]["channels"]:
+        parts.append(
+            _attribution_table(
+                f"New customers credited by channel, {a['window']}",
+                a["acquisition"]["channels"],
+                "channel",
+            )
+        )
+    if "expansion" in a and a["expansion"]["campaigns"]:
+        parts.append(
+            _attribution_table(
+                f"Expansion deals credited to customer programs, {a['window']}",
+                a["expansion"]["campaigns"],
+                "program",
+            )
+        )
+    lines = attribution_lines(a) + (lift_lines(a["score_lift"]) if "score_lift" in a else [])
+    if lines:
+        parts.append(Panel(Text("\n".join(lines)), title="Which programs work", width=WIDTH))
+
+
 TERMINAL_SECTIONS: tuple[Callable[[Report, list[RenderableType]], None], ...] = (
     _terminal_header,
     _terminal_flags,
@@ -237,6 +340,7 @@ TERMINAL_SECTIONS: tuple[Callable[[Report, list[RenderableType]], None], ...] = 
     _terminal_channels,
     _terminal_programs,
     _terminal_stall,
+    _terminal_attribution,
     _terminal_nps,
     _terminal_customers,
 )
@@ -281,6 +385,43 @@ def _md(value: Any) -> str:
     """A data string made safe for a Markdown table cell: no link, markup or HTML survives."""
     text = html.escape(str(value), quote=False)
     return MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\r", " ").replace("\n", " ")
+
+
+def _markdown_attribution(members: list[dict[str, Any]], column: str) -> list[str]:
+    heads = " | ".join(MODEL_SHORT.values())
+    out = [f"| {column} | {heads} | cost | ROI (markov) |", "|---|" + "---:|" * 9]
+    for m in members:
+        cells = " | ".join(
+            human_value(m["models"][model]["customers"], Unit.SCORE) for model in MODEL_SHORT
+        )
+        out.append(
+            f"| {_md(m['name'] or m['member'])} | {cells} | {human_value(m['cost'], Unit.CURRENCY)}"
+            f" | {human_value(m['models']['markov']['roi'], Unit.RATE)} |"
+        )
+    return [*out, ""]
+
+
+def _markdown_programs(report: Report, stage: str) -> list[str]:
+    """Convert's and Expand's attribution tables, Nurture's score lift, in Markdown."""
+    a = report.attribution
+    out: list[str] = []
+    if stage == "convert" and "acquisition" in a and a["acquisition"]["channels"]:
+        out += [f"New customers credited by channel under each model, {a['window']}:", ""]
+        out += _markdown_attribution(a["acquisition"]["channels"], "channel")
+        out += [f"- {_md(line)}" for line in attribution_lines(a, ("acquisition",))]
+        out.append("")
+    if stage == "expand" and "expansion" in a:
+        out += [f"Expansion deals credited to customer programs, {a['window']}:", ""]
+        if a["expansion"]["campaigns"]:
+            out += _markdown_attribution(a["expansion"]["campaigns"], "program")
+        out += [f"- {_md(line)}" for line in attribution_lines(a, ("expansion",))]
+        out.append("")
+    if stage == "nurture" and "score_lift" in a:
+        lines = lift_lines(a["score_lift"])
+        out += [f"Lead-score lift in {a['score_lift']['month']}:", ""]
+        out += [f"- {_md(line)}" for line in lines] or ["- no activity with enough scored touches"]
+        out.append("")
+    return out
 
 
 def render_markdown(report: Report) -> str:
@@ -338,6 +479,7 @@ def render_markdown(report: Report) -> str:
                     f"{human_value(p['unsubscribe_rate'], Unit.RATE)} | {p['mqls_touched']} |"
                 )
             out.append("")
+        out += _markdown_programs(report, stage.stage)
         if stage.stage == "expand" and report.nps and report.nps["comments"]:
             out += ["Latest NPS comments:", ""]
             for c in report.nps["comments"]:
