@@ -19,6 +19,7 @@ import argparse
 import json
 import math
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -68,11 +69,13 @@ first_send AS (
 act_touches AS (
   SELECT a.contact_id, a.occurred_at AS touched_at, 2 AS kind, a.activity_id AS touch_id,
          coalesce(k.channel, 'unknown') AS channel
-  FROM acts a
-  LEFT JOIN first_send f ON a.type = 'email_click' AND a.campaign_id IS NULL
-    AND f.message_id = a.message_id
-  LEFT JOIN campaigns k ON k.campaign_id = coalesce(a.campaign_id, f.send_campaign)
-  WHERE a.type <> 'email_click' OR coalesce(a.campaign_id, f.send_campaign) IS NOT NULL
+  FROM (
+    SELECT a.*, coalesce(a.campaign_id, CASE WHEN a.type = 'email_click' THEN f.send_campaign END)
+             AS campaign
+    FROM acts a LEFT JOIN first_send f USING (message_id)  -- an equi-join: a hash join
+  ) a
+  LEFT JOIN campaigns k ON k.campaign_id = a.campaign
+  WHERE a.type <> 'email_click' OR a.campaign IS NOT NULL
 ),
 -- every touch (§6.1), kind 0 lead creation < 1 web session < 2 activity; internal ones drop
 -- out with the join to the kept contacts, which also gives the account (§3)
@@ -181,13 +184,18 @@ def _ensure_demo(folder: Path, contacts: int, seed: int) -> None:
         if found != contacts:
             raise SystemExit(f"{folder} holds a demo of {found:,} contacts, not {contacts:,}")
         return
-    from lifecycle_metrics.demo import DemoConfig, generate
-
-    # written beside and renamed, so an interrupted generation is never taken for a demo
+    # written beside and renamed, so an interrupted generation is never taken for a demo;
+    # in a child process, so the generator's arrays do not stay in this one
     partial = folder.with_name(folder.name + ".partial")
     print(f"generating the demo ({contacts:,} contacts) into {folder} …", flush=True)
     started = time.perf_counter()
-    generate(partial, DemoConfig(contacts=contacts, seed=seed))
+    script = (
+        "import sys; from pathlib import Path; "
+        "from lifecycle_metrics.demo import DemoConfig, generate; "
+        "generate(Path(sys.argv[1]), DemoConfig(contacts=int(sys.argv[2]), seed=int(sys.argv[3])))"
+    )
+    command = [sys.executable, "-c", script, str(partial), str(contacts), str(seed)]
+    subprocess.run(command, check=True)
     partial.rename(folder)
     print(f"  generated in {time.perf_counter() - started:.0f} s", flush=True)
 

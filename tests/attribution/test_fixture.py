@@ -194,3 +194,24 @@ def test_expansion_credits_the_upsell_to_its_accounts_touches() -> None:
 def test_a_deal_without_contacts_is_named() -> None:
     result = attribute(load(FIXTURE), models=["linear"])
     assert any("1 won deal(s) whose account has no contact (d3)" in w for w in result.warnings)
+
+
+def test_only_clicks_borrow_their_sends_campaign(tmp_path: Path) -> None:
+    import shutil
+
+    data = shutil.copytree(FIXTURE, tmp_path / "data")
+    lines = (data / "activities.csv").read_text().splitlines()
+    # the send a0 becomes a machine row: it still lends cmpE to the click a1 (SPEC §6.1)
+    lines = [
+        line.replace("cmpE,m1,false", "cmpE,m1,true") if line.startswith("a0,") else line
+        for line in lines
+    ]
+    # a form of c3 (account B, so in d2's journey) carrying message m1 but no campaign: only
+    # an email_click borrows its send's campaign, so the form stays 'unknown'
+    lines.append("a10,c3,form_submit,2025-03-05T00:00:00Z,,m1,false")
+    (data / "activities.csv").write_text("\n".join(lines) + "\n")
+    result = attribute(load(data), models=["linear"], settings=Settings(by="campaign_id"))
+    march = _march(result.rows, "linear")
+    # d1: cmpP, cmpE (a1), cmpV 1/5 each; d2 now has three unknown touches; d3 unknown
+    assert round(march["cmpE"]["conversions"], 12) == 0.2
+    assert round(march["unknown"]["conversions"], 12) == 2.4

@@ -42,12 +42,15 @@ Progress = Callable[[str], None]
 def lift_events(model: Model) -> ir.Table:
     """Touch activities and human opens with campaign filled (§4), each with its member columns."""
     activities = model.tables["activities"]
-    kept = activities.filter(
-        activities.type.isin((*TOUCH_ACTIVITY_TYPES, "email_open", "email_sent"))
-        & ~activities.is_machine.fill_null(False)
-    )
+    events = (*TOUCH_ACTIVITY_TYPES, "email_open")
+    # sends stay, machine or not, to lend their campaign to clicks and opens without one
+    human = activities.type.isin(events) & ~activities.is_machine.fill_null(False)
+    kept = activities.filter(human | (activities.type == "email_sent"))
     filled = with_send_campaign(
-        kept.select("activity_id", "contact_id", "type", "occurred_at", "message_id", "campaign_id")
+        kept.select(
+            "activity_id", "contact_id", "type", "occurred_at", "message_id", "campaign_id"
+        ),
+        borrowers=("email_click", "email_open"),
     )
     # a click or open whose campaign is neither its own nor its send's is ignored (§6.1, §6.5)
     needs_campaign = filled.type.isin(("email_click", "email_open"))

@@ -37,12 +37,14 @@ def activity_touches(model: Model) -> ir.Table | None:
     if "activities" not in model.tables:
         return None
     activities = model.tables["activities"]
-    kept = activities.filter(
-        activities.type.isin((*TOUCH_ACTIVITY_TYPES, "email_sent"))
-        & ~activities.is_machine.fill_null(False)
-    )
+    # sends stay, machine or not, to lend their campaign to clicks without one
+    human = activities.type.isin(TOUCH_ACTIVITY_TYPES) & ~activities.is_machine.fill_null(False)
+    kept = activities.filter(human | (activities.type == "email_sent"))
     filled = with_send_campaign(
-        kept.select("activity_id", "contact_id", "type", "occurred_at", "message_id", "campaign_id")
+        kept.select(
+            "activity_id", "contact_id", "type", "occurred_at", "message_id", "campaign_id"
+        ),
+        borrowers=("email_click",),
     )
     # a click whose campaign is neither its own nor its send's is ignored (§6.1, as in §4)
     touches = filled.filter(

@@ -13,16 +13,17 @@ EMAIL_SCOPES = ("nurture", "customer")
 EMAIL_TYPES = ("email_sent", "email_bounce", "email_open", "email_click")
 
 
-def with_send_campaign(events: ir.Table) -> ir.Table:
+def with_send_campaign(events: ir.Table, borrowers: tuple[str, ...] | None = None) -> ir.Table:
     """Activities whose open, click or bounce without campaign takes its message's send's (§4).
 
     The campaign is that of the first email_sent of the same message_id; a send without a
     campaign stays without, and so does an event whose message has no send with one.
+    `borrowers` limits which types borrow (§6: clicks, and opens for score lift); None: every
+    type but the send.
     """
+    borrows = events.type != "email_sent" if borrowers is None else events.type.isin(borrowers)
     # Only the messages of such orphans are looked up, so the window runs over a few rows.
-    orphans = events.filter(
-        events.campaign_id.isnull() & events.message_id.notnull() & (events.type != "email_sent")
-    )
+    orphans = events.filter(events.campaign_id.isnull() & events.message_id.notnull() & borrows)
     wanted = orphans.select(_wanted=orphans.message_id).distinct()
     sends = events.filter(
         (events.type == "email_sent") & events.campaign_id.notnull() & events.message_id.notnull()
@@ -36,12 +37,11 @@ def with_send_campaign(events: ir.Table) -> ir.Table:
         _message=ranked.message_id, _send_campaign=ranked.campaign_id
     )
     joined = events.left_join(send_campaign, events.message_id == send_campaign._message)
+    borrowing = joined.type != "email_sent" if borrowers is None else joined.type.isin(borrowers)
     return joined.select(
         *[joined[c] for c in events.columns if c != "campaign_id"],
         campaign_id=ibis.ifelse(
-            joined.type == "email_sent",
-            joined.campaign_id,
-            joined.campaign_id.fill_null(joined._send_campaign),
+            borrowing, joined.campaign_id.fill_null(joined._send_campaign), joined.campaign_id
         ),
     ).view()  # a fresh relation: Ibis would otherwise fold the next join into this one
 
