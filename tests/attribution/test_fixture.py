@@ -215,3 +215,23 @@ def test_only_clicks_borrow_their_sends_campaign(tmp_path: Path) -> None:
     # d1: cmpP, cmpE (a1), cmpV 1/5 each; d2 now has three unknown touches; d3 unknown
     assert round(march["cmpE"]["conversions"], 12) == 0.2
     assert round(march["unknown"]["conversions"], 12) == 2.4
+
+
+def test_deals_alone_are_credited_to_their_own_channel(tmp_path: Path) -> None:
+    data = tmp_path / "deals-only"
+    data.mkdir()
+    (data / "deals.csv").write_text(
+        "deal_id,account_id,type,status,created_at,amount,closed_at,contact_id,campaign_id,channel\n"
+        "d1,A,new_business,won,2025-02-18T00:00:00Z,1000,2025-03-10T00:00:00Z,,,paid\n"
+        "d2,B,new_business,won,2025-03-01T00:00:00Z,0.0000000004,2025-03-11T00:00:00Z,,,paid\n"
+    )
+    result = attribute(load(data))
+    march = [r for r in result.rows if r["month"] == "2025-03"]
+    totals = next(r for r in march if r["model"] is None)
+    # no decimal rounding: the totals equal what the credits add up to, to the last digit
+    assert (totals["conversions"], totals["value"]) == (2, 1000.0000000004)
+    for model in ("first_touch", "markov", "time_decay"):
+        credited = {r["member"]: r for r in march if r["model"] == model}
+        assert set(credited) == {"paid"}
+        assert credited["paid"]["conversions"] == pytest.approx(2)
+        assert credited["paid"]["value"] == 1000.0000000004

@@ -16,8 +16,9 @@ from typer.testing import CliRunner
 
 from lifecycle_metrics.attribution import credit_paths
 from lifecycle_metrics.cli import app
+from tests.conftest import SHARED_DATA
 
-PATHDATA = Path(__file__).parents[3] / "shared" / "data" / "channelattribution-pathdata"
+PATHDATA = SHARED_DATA / "channelattribution-pathdata"
 DATA = PATHDATA / "Data.csv"
 
 
@@ -151,3 +152,27 @@ def test_models_that_need_times_are_refused_with_paths() -> None:
     assert "with --paths use first_touch, last_touch, linear, position_based, markov" in (
         result.stderr
     )
+
+
+def test_no_converting_path_leaves_markov_empty(tmp_path: Path) -> None:
+    paths = tmp_path / "paths.csv"
+    paths.write_text(
+        "path;total_conversions;total_conversion_value;total_null\na > b;0;0;4\nb;0;0;1\n"
+    )
+    # P = 0: RE = 1 − P₋c/P is undefined (SPEC §3: empty when the denominator is zero)
+    got = {r["channel"]: r for r in credit_paths(paths, ("markov",))}
+    assert {c: (r["removal_effect"], r["conversions"], r["value"]) for c, r in got.items()} == {
+        "a": (None, None, None),
+        "b": (None, None, None),
+    }
+
+
+def test_a_channel_on_weightless_paths_only_has_every_models_row(tmp_path: Path) -> None:
+    paths = tmp_path / "paths.csv"
+    paths.write_text("path;total_conversions;total_conversion_value;total_null\na;1;5;1\nc;0;0;0\n")
+    rows = credit_paths(paths)
+    for model in ("first_touch", "last_touch", "linear", "position_based", "markov"):
+        assert {r["channel"] for r in rows if r["model"] == model} == {"a", "c"}, model
+    markov = {r["channel"]: r for r in rows if r["model"] == "markov"}
+    assert (markov["c"]["removal_effect"], markov["c"]["conversions"]) == (0.0, 0.0)
+    assert (markov["a"]["removal_effect"], markov["a"]["conversions"]) == (1.0, 1.0)

@@ -194,7 +194,12 @@ def markov_effects(
                 by_month[month].append(row)
     for row in null_counts:
         by_month[int(row["month"])].append(row)
-    return {month: removal_effects(rows)[1] for month, rows in by_month.items()}
+    solved: dict[int, dict[str, float]] = {}
+    for month, rows in by_month.items():
+        # a month with a won deal always has P > 0: a None (no conversion) cannot occur here
+        _probability, effects = removal_effects(rows)
+        solved[month] = {s: e for s, e in effects.items() if e is not None}
+    return solved
 
 
 def _null_transitions(
@@ -295,9 +300,8 @@ def _costs(model: Model, by: str) -> dict[tuple[int, str], float]:
 
 
 def _totals(deals: ir.Table) -> dict[int, tuple[int, float]]:
-    summed = deals.group_by("month").aggregate(
-        deals=deals.count(), amount=deals.amount.cast("decimal(38, 9)").sum()
-    )
+    # float sums, as the credits are: they add up to these (a decimal would round them)
+    summed = deals.group_by("month").aggregate(deals=deals.count(), amount=deals.amount.sum())
     return {
         int(r["month"]): (int(r["deals"]), float(r["amount"]))
         for r in summed.to_pyarrow().to_pylist()

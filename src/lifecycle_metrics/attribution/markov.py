@@ -56,8 +56,13 @@ def transitions(
     )
 
 
-def removal_effects(counted: Iterable[Mapping[str, Any]]) -> tuple[float, dict[str, float]]:
-    """P(conversion) and every state's removal effect from counted transitions (one solve)."""
+def removal_effects(
+    counted: Iterable[Mapping[str, Any]],
+) -> tuple[float, dict[str, float | None]]:
+    """P(conversion) and every state's removal effect from counted transitions (one solve).
+
+    With P = 0 no path converts and RE = 1 − P₋c/P is undefined: every effect is None.
+    """
     counts: dict[tuple[str | None, str], float] = {}
     for row in counted:
         target = row["to_state"] if row["absorb"] is None else f"\0{row['absorb']}"
@@ -85,7 +90,7 @@ def removal_effects(counted: Iterable[Mapping[str, Any]]) -> tuple[float, dict[s
         elif target[0] != "\0":
             moves[i, index[target]] += weight
     if starting.sum() <= 0:
-        return 0.0, dict.fromkeys(states, 0.0)
+        return 0.0, dict.fromkeys(states)
     out = np.where(leaving > 0, leaving, 1.0)
     q = moves / out[:, None]
     fundamental = np.linalg.inv(np.eye(k) - q)
@@ -93,7 +98,7 @@ def removal_effects(counted: Iterable[Mapping[str, Any]]) -> tuple[float, dict[s
     converts_from = fundamental @ (converting / out)
     probability = float(start @ converts_from)
     if probability <= 0:
-        return 0.0, dict.fromkeys(states, 0.0)
+        return 0.0, dict.fromkeys(states)
     visits = start @ fundamental
     ever = visits / np.diag(fundamental)
     effects = ever * converts_from / probability

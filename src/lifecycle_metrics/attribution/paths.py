@@ -8,6 +8,7 @@ weighted by its conversions and value, and Markov's global reading, the totals �
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -170,21 +171,34 @@ def credit_paths(path: Path, models: tuple[str, ...] = PATH_MODELS) -> list[dict
 
 
 def _markov_rows(steps: ir.Table) -> list[dict[str, Any]]:
-    """The package's global reading: totals × RE_c / Σ RE, with the exact removal effects."""
+    """The package's global reading: totals × RE_c / Σ RE, with the exact removal effects.
+
+    A channel seen only on paths of no weight is never reached (RE 0); when no path converts,
+    RE is undefined and every Markov value is empty.
+    """
     counted = transitions(steps, ["deal_id"], [], "conversions", "nulls").to_pyarrow().to_pylist()
     _probability, effects = removal_effects(counted)
+    channels = steps.select("member").distinct().to_pyarrow().column(0).to_pylist()
+    defined = all(effect is not None for effect in effects.values())
+    if defined:
+        effects = {channel: effects.get(channel, 0.0) for channel in channels}
+    else:
+        effects = dict.fromkeys(channels)
     totals = steps.filter(steps.pos == 0).aggregate(
         conversions=steps.conversions.sum(), value=steps.value.sum()
     )
     total = totals.to_pyarrow().to_pylist()[0]
-    effect_sum = sum(effects.values())
-    return [
-        {
-            "model": "markov",
-            "channel": channel,
-            "conversions": total["conversions"] * effect / effect_sum if effect_sum else 0.0,
-            "value": total["value"] * effect / effect_sum if effect_sum else 0.0,
-            "removal_effect": effect,
-        }
-        for channel, effect in sorted(effects.items())
-    ]
+    effect_sum = math.fsum(e for e in effects.values() if e is not None)
+    rows = []
+    for channel, effect in sorted(effects.items()):
+        share = effect / effect_sum if effect is not None and effect_sum > 0 else None
+        rows.append(
+            {
+                "model": "markov",
+                "channel": channel,
+                "conversions": None if share is None else total["conversions"] * share,
+                "value": None if share is None else total["value"] * share,
+                "removal_effect": effect,
+            }
+        )
+    return rows

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from lifecycle_metrics.metrics.families.email import with_send_campaign
 from lifecycle_metrics.model.model import UNKNOWN, Model
@@ -130,22 +131,22 @@ def _contact_accounts(model: Model) -> ir.Table:
     if model.has("contacts") or model.has("stage_changes"):
         contacts = model.contacts
         return contacts.select(_contact=contacts.contact_id, _account=contacts.account_key)
-    return ibis.memtable(
-        {"_contact": [], "_account": []}, schema={"_contact": "string", "_account": "string"}
-    )
+    schema = pa.schema([("_contact", pa.string()), ("_account", pa.string())])
+    return ibis.memtable(schema.empty_table())
 
 
 def _no_touches() -> ir.Table:
-    return ibis.memtable(
-        {name: [] for name in TOUCH_COLUMNS},
-        schema={
-            "contact_id": "string",
-            "account_id": "string",
-            "touched_at": "timestamp",
-            "kind": "int8",
-            "touch_id": "string",
-            "type": "string",
-            "channel": "string",
-            "campaign_id": "string",
-        },
+    # an Arrow table carries the types of its empty columns (a dict of empty lists would not)
+    schema = pa.schema(
+        [
+            ("contact_id", pa.string()),
+            ("account_id", pa.string()),
+            ("touched_at", pa.timestamp("us")),
+            ("kind", pa.int8()),
+            ("touch_id", pa.string()),
+            ("type", pa.string()),
+            ("channel", pa.string()),
+            ("campaign_id", pa.string()),
+        ]
     )
+    return ibis.memtable(schema.empty_table())
