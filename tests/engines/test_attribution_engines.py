@@ -59,6 +59,18 @@ def _everything(
     return credits, lifts
 
 
+def _conserved(credits: Rows) -> None:
+    """Each model credits every deal in full on this engine too (SPEC §6.2)."""
+    totals = {(k[0], k[1], k[3]): v for k, v in credits.items() if k[2] is None}
+    for by, deals, model, month, _member in credits:
+        if model is None:
+            continue
+        mine = [v for k, v in credits.items() if k[:4] == (by, deals, model, month)]
+        count, amount = totals[(by, deals, month)][:2]
+        assert math.isclose(math.fsum(v[0] for v in mine), count, abs_tol=1e-9)
+        assert math.isclose(math.fsum(v[1] for v in mine), amount, abs_tol=1e-9)
+
+
 def _same(expected: Rows, got: Rows) -> None:
     assert set(got) == set(expected), sorted(set(got) ^ set(expected), key=repr)[:5]
     for key, values in expected.items():
@@ -72,6 +84,7 @@ def _same(expected: Rows, got: Rows) -> None:
 def test_postgres_equals_duckdb(fixture_postgres: str) -> None:
     expected = _everything(load(FIXTURE))
     credits, lifts = _everything(load(fixture_postgres, engine="postgres"))
+    _conserved(credits)
     _same(expected[0], credits)
     _same(expected[1], lifts)
 
@@ -80,5 +93,6 @@ def test_spark_equals_duckdb(spark: str) -> None:
     expected = _everything(load(FIXTURE), SPARK_RUNS, SPARK_LIFT_BY)
     dataset = load(FIXTURE, engine="pyspark", spark_master=spark)
     credits, lifts = _everything(dataset, SPARK_RUNS, SPARK_LIFT_BY)
+    _conserved(credits)
     _same(expected[0], credits)
     _same(expected[1], lifts)
