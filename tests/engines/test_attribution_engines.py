@@ -8,6 +8,7 @@ and expansion, and score lift by type and campaign — all from the same Ibis ex
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -89,6 +90,13 @@ def test_postgres_equals_duckdb(fixture_postgres: str) -> None:
     _same(expected[1], lifts)
 
 
+# Spark's run takes about 140 s on a CI machine (74 s of it validating on Spark), and CI ran
+# past its 25 minutes with it: it runs with LIFECYCLE_SLOW_ENGINES=1 until the engine suites
+# are rebalanced (issue #10's note says so).
+@pytest.mark.skipif(
+    os.environ.get("LIFECYCLE_SLOW_ENGINES") != "1",
+    reason="Spark attribution check: LIFECYCLE_SLOW_ENGINES=1 (CI time budget)",
+)
 def test_spark_equals_duckdb(spark: str) -> None:
     expected = _everything(load(FIXTURE), SPARK_RUNS, SPARK_LIFT_BY)
     dataset = load(FIXTURE, engine="pyspark", spark_master=spark)
