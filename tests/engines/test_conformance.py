@@ -140,8 +140,10 @@ def test_validation_finds_the_same_on_every_engine(
 
 
 def test_report_headline_agrees(parquet_folder: Path, loaded_postgres: str) -> None:
-    on_duckdb = build_report(load(parquet_folder))
-    on_postgres = build_report(load(loaded_postgres, engine="postgres"))
+    # the attribution answers are compared by test_attribution_engines.py; on PostgreSQL the
+    # report's three attribution runs over the demo take minutes (see issue #10's note)
+    on_duckdb = build_report(load(parquet_folder), programs=False)
+    on_postgres = build_report(load(loaded_postgres, engine="postgres"), programs=False)
     assert on_postgres.month == on_duckdb.month
     for metric_id in on_duckdb.headline:
         a, b = on_duckdb.metrics[metric_id].value, on_postgres.metrics[metric_id].value

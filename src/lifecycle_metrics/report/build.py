@@ -168,8 +168,12 @@ def build_report(
     as_of: str | None = None,
     targets: Targets = NO_TARGETS,
     progress: Progress | None = None,
+    programs: bool = True,
 ) -> Report:
-    """Compute everything the monthly report shows for one month."""
+    """Compute everything the monthly report shows for one month.
+
+    `programs=False` leaves out the attribution and score-lift answers (SPEC §6).
+    """
     say = progress or (lambda _message: None)
     instant = parse_instant(as_of, dataset.tz) if as_of else None
     available, unavailable = split_available(dataset, list(CATALOG))
@@ -247,7 +251,8 @@ def build_report(
     )
     cohort = _latest_mature(model, chosen, panels.STALL_DAYS)
     report.stall = panels.stall(model, span, cohort)
-    report.attribution = program_answers(dataset, model, chosen, say)
+    if programs:
+        report.attribution = program_answers(dataset, model, chosen, say)
     report.stall_cohort = month_label(cohort) if cohort is not None else None
     return report
 
