@@ -240,6 +240,16 @@ def parse_instant(text: str, tz_name: str, *, option: str = "--as-of") -> dateti
     return python_local_to_utc(parsed, tz_name)
 
 
+def parse_span(
+    first_month: str | None, last_month: str | None, as_of: str | datetime | None, tz_name: str
+) -> tuple[int | None, int | None, datetime | None]:
+    """`--from`, `--to` and `--as-of` as month indexes and a naive UTC instant (None: unset)."""
+    first = parse_month(first_month, option="--from") if first_month else None
+    last = parse_month(last_month, option="--to") if last_month else None
+    instant = parse_instant(as_of, tz_name) if isinstance(as_of, str) else as_of
+    return first, last, instant
+
+
 def days_between(start: ir.TimestampValue, end: ir.TimestampValue) -> ir.FloatingValue:
     """Fractional days from `start` to `end` (seconds / 86,400, to the microsecond)."""
     return end.delta(start, unit="microsecond") / 86_400_000_000

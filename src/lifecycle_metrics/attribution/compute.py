@@ -24,7 +24,7 @@ from lifecycle_metrics.dataset import Dataset
 from lifecycle_metrics.errors import UsageError
 from lifecycle_metrics.metrics.families.costs import COSTS, cost_rows
 from lifecycle_metrics.model.model import Model, RunWindow
-from lifecycle_metrics.periods import month_label, parse_instant, parse_month
+from lifecycle_metrics.periods import month_label, parse_span
 
 COLUMNS = ("model", "month", "dimension", "member", "conversions", "value", "cost", "roi")
 ROI_MONTHS = 12
@@ -87,9 +87,7 @@ def attribute(
     if "deals" not in dataset.tables:
         raise UsageError("attribution needs the deals table: there is no conversion to credit")
     if model is None:
-        first = parse_month(first_month, option="--from") if first_month else None
-        last = parse_month(last_month, option="--to") if last_month else None
-        instant = parse_instant(as_of, dataset.tz) if isinstance(as_of, str) else as_of
+        first, last, instant = parse_span(first_month, last_month, as_of, dataset.tz)
         say("preparing the model")
         model = Model(dataset, as_of=instant, first_month=first, last_month=last)
     deals = conversions(model, settings).cache()

@@ -21,7 +21,7 @@ from lifecycle_metrics.dataset import Dataset
 from lifecycle_metrics.errors import UsageError
 from lifecycle_metrics.metrics.families.email import with_send_campaign
 from lifecycle_metrics.model.model import UNKNOWN, Model, RunWindow
-from lifecycle_metrics.periods import month_label, parse_instant, parse_month
+from lifecycle_metrics.periods import month_label, parse_span
 
 LIFT_COLUMNS = (
     "month",
@@ -124,9 +124,7 @@ def score_lift(
     missing = [t for t in ("activities", "lead_scores") if t not in dataset.tables]
     if missing:
         raise UsageError(f"score lift needs the {' and '.join(missing)} table(s)")
-    first = parse_month(first_month, option="--from") if first_month else None
-    last = parse_month(last_month, option="--to") if last_month else None
-    instant = parse_instant(as_of, dataset.tz) if isinstance(as_of, str) else as_of
+    first, last, instant = parse_span(first_month, last_month, as_of, dataset.tz)
     say("preparing the model")
     model = Model(dataset, as_of=instant, first_month=first, last_month=last)
     say("pairing touches with scores")

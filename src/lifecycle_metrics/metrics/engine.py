@@ -18,7 +18,7 @@ from lifecycle_metrics.metrics.families import FAMILIES
 from lifecycle_metrics.metrics.spec import DIMENSIONS, Metric, Stage, Unit
 from lifecycle_metrics.metrics.values import FamilyResults, Key
 from lifecycle_metrics.model.model import Model, RunWindow
-from lifecycle_metrics.periods import month_label, parse_instant, parse_month
+from lifecycle_metrics.periods import month_label, parse_span
 
 COLUMNS = ("metric", "stage", "kind", "month", "dimension", "member", "value", "mature")
 Progress = Callable[[str], None]
@@ -123,9 +123,7 @@ def compute_result(
     say = progress or (lambda _message: None)
     chosen = select_metrics(metrics, stage)
     dims = check_dimensions(by)
-    first = parse_month(first_month, option="--from") if first_month else None
-    last = parse_month(last_month, option="--to") if last_month else None
-    instant = parse_instant(as_of, dataset.tz) if isinstance(as_of, str) else as_of
+    first, last, instant = parse_span(first_month, last_month, as_of, dataset.tz)
     available, unavailable = split_available(dataset, chosen)
     if not available:
         return MetricResult(rows=[], unavailable=unavailable, window=None)

@@ -29,6 +29,7 @@ Progress = Callable[[str], None]
 def program_answers(dataset: Dataset, whole: Model, month: int, say: Progress) -> dict[str, Any]:
     """Acquisition and expansion attribution and score lift, as the report shows them."""
     answers: dict[str, Any] = {"window": _window(month), "models": list(MODELS)}
+    names = _campaigns(dataset)
     if "deals" in dataset.tables:
         run = Model(dataset, as_of=whole.as_of, first_month=month, last_month=month)
         say("attribution by channel")
@@ -39,7 +40,6 @@ def program_answers(dataset: Dataset, whole: Model, month: int, say: Progress) -
         expansion = attribute(
             dataset, settings=Settings(by="campaign_id", deals="expansion"), model=run
         )
-        names = _campaigns(dataset)
         answers["acquisition"] = {
             "channels": _members(by_channel, month),
             "campaigns": _members(by_campaign, month, names)[:TOP_CAMPAIGNS],
@@ -56,7 +56,7 @@ def program_answers(dataset: Dataset, whole: Model, month: int, say: Progress) -
         }
     if "activities" in dataset.tables and "lead_scores" in dataset.tables:
         say("score lift")
-        answers["score_lift"] = _lifts(dataset, whole, month, _campaigns(dataset))
+        answers["score_lift"] = _lifts(dataset, whole, month, names)
     return answers
 
 

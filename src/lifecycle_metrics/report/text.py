@@ -276,18 +276,18 @@ def _dimension(row: dict[str, Any]) -> str:
 def lift_lines(lift: dict[str, Any]) -> list[str]:
     """The activities that lift lead scores most, and those with no visible effect."""
     lines = []
-    for r in lift["lifting"]:
-        lines.append(
-            f"lifts: {r['name'] or r['member']} ({_dimension(r)}) +{r['mean_lift']:.1f} points "
-            f"in 7 days "
-            f"(95 % {r['ci_low']:.1f} to {r['ci_high']:.1f}, {r['touches']:,} touches)"
-        )
-    for r in lift["no_effect"]:
-        lines.append(
-            f"no visible effect: {r['name'] or r['member']} ({_dimension(r)}) "
-            f"{r['mean_lift']:+.1f} "
-            f"(95 % {r['ci_low']:.1f} to {r['ci_high']:.1f}, {r['touches']:,} touches)"
-        )
+    for kind, rows in (("lifts", lift["lifting"]), ("no visible effect", lift["no_effect"])):
+        for r in rows:
+            # a lift reads "+2.6 points in 7 days"; no effect only its signed mean
+            moved = (
+                f"+{r['mean_lift']:.1f} points in 7 days"
+                if kind == "lifts"
+                else f"{r['mean_lift']:+.1f}"
+            )
+            lines.append(
+                f"{kind}: {r['name'] or r['member']} ({_dimension(r)}) {moved} "
+                f"(95 % {r['ci_low']:.1f} to {r['ci_high']:.1f}, {r['touches']:,} touches)"
+            )
     return lines
 
 
