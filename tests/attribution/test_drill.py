@@ -79,3 +79,19 @@ def test_usage_errors_name_what_is_allowed(arguments: list[str], message: str) -
     )
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--lookback-days", "0"), ("--lookback-days", "-3"), ("--half-life-days", "nan")],
+)
+def test_a_lookback_or_half_life_that_is_not_positive_is_refused(option: str, value: str) -> None:
+    result = CliRunner().invoke(app, ["attribution", str(FIXTURE), option, value, "-q"])
+    assert result.exit_code == 2
+    assert f"{option} " in result.stderr and "expected a positive number of days" in result.stderr
+
+
+def test_the_command_names_a_deal_without_contacts() -> None:
+    result = CliRunner().invoke(app, ["attribution", str(FIXTURE), "--model", "linear", "-q"])
+    assert result.exit_code == 0, result.output
+    assert "1 won deal(s) whose account has no contact (d3)" in result.stderr
