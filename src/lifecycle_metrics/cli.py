@@ -852,6 +852,71 @@ def load_command(
     out.print(f"Next: lifecycle metrics '{safe_url(url)}' --engine postgres", highlight=False)
 
 
+@app.command("import")
+def import_command(
+    kind: Annotated[
+        str,
+        typer.Argument(
+            metavar="KIND",
+            help="Where the export comes from: hubspot, salesforce, marketo or mapping.",
+        ),
+    ],
+    src: Annotated[
+        str,
+        typer.Argument(
+            metavar="SRC",
+            help="The export: a folder of CSV/Parquet files, a DuckDB file or a database URL.",
+        ),
+    ],
+    out_dir: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            metavar="DATASET",
+            help="Dataset folder to write (new, empty, or written by an earlier import of the "
+            "same kind, which is then updated).",
+        ),
+    ],
+    quiet: QuietOption = False,
+) -> None:
+    """Turn a CRM's or automation platform's export into a canonical dataset, with a ledger."""
+    from lifecycle_metrics.render.ledger import ledger_table, unavailable_lines
+    from lifecycle_metrics.sources import import_source
+    from lifecycle_metrics.sources.run import LEDGER_FILE, QUARANTINE_FILE
+
+    try:
+        with progress(f"importing {kind}", quiet=quiet) as say:
+            result = import_source(kind, src, out_dir, progress=say)
+    except LifecycleError as error:
+        _fail(error)
+        return
+    if not result.changed:
+        out.print(
+            f"No change: {out_dir} already holds everything this export holds "
+            f"({sum(result.rows.values()):,} rows in {len(result.rows)} tables).",
+            highlight=False,
+        )
+        return
+    _wide(160).print(ledger_table(result.ledger))
+    for line in result.ledger.notes + unavailable_lines(result.ledger):
+        err.print(line, highlight=False, markup=False)
+    quarantined = sum(
+        sum(account.quarantined.values()) for account in result.ledger.tables.values()
+    )
+    if quarantined:
+        err.print(
+            f"{quarantined:,} rows quarantined, each with its reason: "
+            f"{out_dir / QUARANTINE_FILE}",
+            highlight=False,
+            markup=False,
+        )
+    out.print(
+        f"{sum(result.rows.values()):,} rows in {len(result.rows)} tables written to {out_dir} "
+        f"(ledger: {out_dir / LEDGER_FILE}). Next: lifecycle report {out_dir}",
+        highlight=False,
+    )
+
+
 @app.command()
 def demo(
     out_dir: Annotated[
