@@ -382,18 +382,36 @@ def test_engagements_become_one_activity_per_contact_and_empty_amounts_count_as_
 ) -> None:
     src = tmp_path / "src"
     _write(src, "contact", CONTACTS)
-    _write(src, "engagement", [
-        {"id": "g1", "type": "MEETING", "timestamp": "2024-02-01 10:00:00"},
-        {"id": "g2", "type": "CALL", "timestamp": ""},
-    ])
-    _write(src, "engagement_contact", [
-        {"engagement_id": "g1", "contact_id": "1"},
-        {"engagement_id": "g1", "contact_id": "2"},
-        {"engagement_id": "g2", "contact_id": "1"},
-        {"engagement_id": "g9", "contact_id": "1"},
-    ])
-    _write(src, "deal", [{"deal_id": "d1", "deal_pipeline_stage_id": "qualifiedtobuy",
-                          "property_amount": "", "property_createdate": "2024-02-02"}])
+    _write(
+        src,
+        "engagement",
+        [
+            {"id": "g1", "type": "MEETING", "timestamp": "2024-02-01 10:00:00"},
+            {"id": "g2", "type": "CALL", "timestamp": ""},
+        ],
+    )
+    _write(
+        src,
+        "engagement_contact",
+        [
+            {"engagement_id": "g1", "contact_id": "1"},
+            {"engagement_id": "g1", "contact_id": "2"},
+            {"engagement_id": "g2", "contact_id": "1"},
+            {"engagement_id": "g9", "contact_id": "1"},
+        ],
+    )
+    _write(
+        src,
+        "deal",
+        [
+            {
+                "deal_id": "d1",
+                "deal_pipeline_stage_id": "qualifiedtobuy",
+                "property_amount": "",
+                "property_createdate": "2024-02-02",
+            }
+        ],
+    )
     _write(src, "deal_contact", [{"deal_id": "d1", "contact_id": "2"}])
     result = import_source("hubspot", src, tmp_path / "out")
     activities = pd.read_parquet(tmp_path / "out" / "activities.parquet").sort_values("activity_id")
@@ -410,3 +428,16 @@ def test_engagements_become_one_activity_per_contact_and_empty_amounts_count_as_
     assert deals[["deal_id", "status", "amount", "type"]].values.tolist() == [
         ["d1", "open", "0", "new_business"]
     ]
+
+
+def test_a_warehouse_holding_the_connector_tables_imports_the_same(
+    connector_export: Path, imported: Path, tmp_path: Path
+) -> None:
+    import duckdb
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        for path in sorted(connector_export.glob("*.csv")):  # typed as DuckDB guesses them
+            con.execute(f"CREATE TABLE {path.stem} AS SELECT * FROM read_csv_auto(?)", [str(path)])
+    import_source("hubspot", f"duckdb://{warehouse}", tmp_path / "dataset")
+    assert every_metric(tmp_path / "dataset") == every_metric(imported)
