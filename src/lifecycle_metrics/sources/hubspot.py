@@ -304,30 +304,40 @@ def _contacts(contact: ir.Table) -> Part:
     )
 
 
-def _history_parts(history: ir.Table) -> dict[str, list[Part]]:
-    """Property history: lifecyclestage, hs_lead_status → stages; hubspotscore → scores."""
-    name = column(history, "name").lower()
-    value = column(history, "value")
-    at = instant(column(history, "timestamp"))
-    contact = _hubspot_id(column(history, "contact_id"))
-    record = (
-        contact
+def _history_record(history: ir.Table) -> ir.StringValue:
+    """A history row has no id of its own: contact, property and instant name it."""
+    return (
+        _hubspot_id(column(history, "contact_id"))
         + " "
         + column(history, "name").fill_null("")
         + " @"
         + column(history, "timestamp").fill_null("")
     )
+
+
+def _history_parts(history: ir.Table) -> dict[str, list[Part]]:
+    """Property history: lifecyclestage, hs_lead_status → stages; hubspotscore → scores.
+
+    The score rows and the other rows are split, so each row has one fate in the ledger.
+    """
+    is_score = column(history, "name").lower() == "hubspotscore"
+    return {
+        "stage_changes": [_stage_rows(history.filter(~is_score))],
+        "lead_scores": [_score_rows(history.filter(is_score))],
+    }
+
+
+def _stage_rows(history: ir.Table) -> Part:
+    name = column(history, "name").lower()
+    value = column(history, "value")
+    at = instant(column(history, "timestamp"))
     squashed = _squashed(value)
     stage_of = squashed.cases(*STAGE_VALUES.items(), else_=None)
     status_of = value.lower().cases(*LEAD_STATUS_STAGES.items(), else_=None)
     is_stage = name == "lifecyclestage"
     is_status = name == "hs_lead_status"
-    is_score = name == "hubspotscore"
-    stages = Fates("contact_property_history", history, record)
-    stages.skip(
-        ~(is_stage | is_status | is_score), "history of a property the import does not read"
-    )
-    stages.skip(is_score, "a score (imported as lead_scores)")
+    stages = Fates("contact_property_history", history, _history_record(history))
+    stages.skip(~(is_stage | is_status), "history of a property the import does not read")
     stages.skip(
         is_stage & value.isnull(),
         "stage cleared (a workflow empties lifecyclestage before setting it again)",
@@ -341,12 +351,17 @@ def _history_parts(history: ir.Table) -> dict[str, list[Part]]:
         at.bad, "timestamp is not a date and time", "timestamp", column(history, "timestamp")
     )
     stages.quarantine(at.text.isnull(), "no timestamp", "timestamp")
-    stage_part = stages.part(
+    contact = _hubspot_id(column(history, "contact_id"))
+    return stages.part(
         {"contact_id": contact, "stage": ibis.coalesce(stage_of, status_of), "changed_at": at.text}
     )
+
+
+def _score_rows(history: ir.Table) -> Part:
+    value = column(history, "value")
+    at = instant(column(history, "timestamp"))
     score = number(value)
-    scores = Fates("contact_property_history", history, record)
-    scores.skip(~is_score, "not a score")
+    scores = Fates("contact_property_history", history, _history_record(history))
     scores.skip(value.isnull(), "score cleared")
     scores.quarantine(score.bad, "hubspotscore is not a number", "value", value)
     scores.quarantine(
@@ -355,12 +370,8 @@ def _history_parts(history: ir.Table) -> dict[str, list[Part]]:
         "timestamp",
         column(history, "timestamp"),
     )
-    score_part = scores.part(
-        {"contact_id": contact, "score": score.text, "scored_at": at.text}, counted=False
-    )
-    # the scores part sees every row too; only its imported rows count, in the stage part's
-    # ledger they are the rows skipped as "a score"
-    return {"stage_changes": [stage_part], "lead_scores": [score_part]}
+    contact = _hubspot_id(column(history, "contact_id"))
+    return scores.part({"contact_id": contact, "score": score.text, "scored_at": at.text})
 
 
 def _became_dates(contact: ir.Table) -> list[Part]:

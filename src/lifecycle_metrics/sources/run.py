@@ -181,7 +181,12 @@ def _checked(
         )
     if spec.key and spec.key in rows.columns:
         live = rows[FATE] == IMPORTED
-        order = ibis.window(group_by=[rows[spec.key], live], order_by=[rows[SOURCE], rows[RECORD]])
+        # every column in the order, so which of two same-id rows is kept never depends on
+        # the engine's row order
+        data = [rows[name] for name in rows.columns if name not in BOOKKEEPING]
+        order = ibis.window(
+            group_by=[rows[spec.key], live], order_by=[rows[SOURCE], rows[RECORD], *data]
+        )
         repeat = live & (ibis.row_number().over(order) > 0)
         rows = rows.mutate(
             **{
