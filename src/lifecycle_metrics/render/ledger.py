@@ -43,10 +43,18 @@ def unavailable_lines(ledger: Ledger) -> list[str]:
     """What the dataset cannot answer, and how to add it (the CRM does not hold these facts)."""
     if not ledger.unavailable:
         return []
+    if ledger.kind == "mapping":
+        how = (
+            "Add entries for their tables to the mapping file (or map canonical files as they are)"
+        )
+    else:
+        how = (
+            "Put them beside the export as canonical files (costs.csv, subscriptions.csv, …, "
+            "SPEC §2)"
+        )
     lines = [
-        f"{len(ledger.unavailable)} metrics stay unavailable: their tables are not in a "
-        f"{ledger.kind} export. Put them beside the export as canonical files (costs.csv, "
-        "subscriptions.csv, …, SPEC §2) and import again:"
+        f"{len(ledger.unavailable)} metrics stay unavailable: the dataset has no table they "
+        f"read. {how} and import again:"
     ]
     lines += [f"  {line}" for line in ledger.unavailable[:SHOWN_UNAVAILABLE]]
     if len(ledger.unavailable) > SHOWN_UNAVAILABLE:

@@ -16,7 +16,7 @@ from typing import cast
 from lifecycle_metrics.errors import UsageError
 from lifecycle_metrics.sources.run import ImportResult, Vendor, run_import
 
-KINDS = ("hubspot", "marketo", "mapping")
+KINDS = ("hubspot", "salesforce", "marketo", "mapping")
 
 
 def vendor(kind: str) -> Vendor:

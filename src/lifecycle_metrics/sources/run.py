@@ -284,7 +284,7 @@ def run_import(
     ledger.unavailable = _unavailable(set(rows))
     _write_quarantine(con, out, done)
     (out / LEDGER_FILE).write_text(
-        json.dumps(ledger.to_dict(), indent=2, sort_keys=False) + "\n", encoding="utf-8"
+        json.dumps(ledger.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     store.commit(con, state, merged)
     _remember_beside(out, export)

@@ -20,7 +20,13 @@ from lifecycle_metrics.sources.raw import FILE_COLUMN, RawExport, VendorTable
 from lifecycle_metrics.sources.values import instant, text
 
 IMPORT = "_import"  # which import a row came with (1, 2, …)
-VERSION_COLUMNS = ("_fivetran_synced", "systemmodstamp", "last_modified_date", "updated_at")
+VERSION_COLUMNS = (
+    "_fivetran_synced",
+    "system_modstamp",
+    "systemmodstamp",
+    "last_modified_date",
+    "updated_at",
+)
 PLACES = (ROW, FILE_COLUMN, IMPORT)
 
 

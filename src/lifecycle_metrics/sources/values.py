@@ -92,7 +92,11 @@ def instant(value: ir.StringValue) -> Read:
         (cleaned.re_search(US_DATE), from_us),
         else_=cleaned,
     )
-    valid = canonical.re_search(TIMESTAMP_PATTERN)
+    # the pattern checks digits only: 2024-02-30, 2024-13-45 and 25:00 are no instants either
+    calendar = canonical.substr(0, 10).try_cast("date").notnull() & ~canonical.re_search(
+        r"[T ](2[4-9]|[3-9]\d):|[T ]\d{2}:[6-9]\d|[T ]\d{2}:\d{2}:[6-9]\d"
+    )
+    valid = canonical.re_search(TIMESTAMP_PATTERN) & calendar
     return Read(ibis.ifelse(valid, canonical, ibis.null().cast("string")), value.notnull() & ~valid)
 
 
