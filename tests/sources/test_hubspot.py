@@ -207,7 +207,11 @@ def test_bad_values_are_quarantined_with_table_record_column_and_value(tmp_path:
             "property_closedate": "",
         },
     ]
-    stages = [{"stage_id": "s1", "pipeline_id": "p2", "closed_won": "false", "is_closed": "false"}]
+    # p2 closes deals (s2 is closed lost) but has no closed-won stage
+    stages = [
+        {"stage_id": "s1", "pipeline_id": "p2", "closed_won": "false", "is_closed": "false"},
+        {"stage_id": "s2", "pipeline_id": "p2", "closed_won": "false", "is_closed": "true"},
+    ]
     src = tmp_path / "src"
     _write(src, "contact", contacts)
     _write(src, "contact_property_history", history)
@@ -441,3 +445,112 @@ def test_a_warehouse_holding_the_connector_tables_imports_the_same(
             con.execute(f"CREATE TABLE {path.stem} AS SELECT * FROM read_csv_auto(?)", [str(path)])
     import_source("hubspot", f"duckdb://{warehouse}", tmp_path / "dataset")
     assert every_metric(tmp_path / "dataset") == every_metric(imported)
+
+
+def test_exports_read_as_a_literal_writer_names_them(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    # an export saved under a canonical table's name is still HubSpot's export
+    _write(
+        src,
+        "contacts",
+        [
+            {
+                "Record ID": "1",
+                "Email": "a@x.com",
+                "Create Date": "2024-01-02 10:05",
+                "Original Traffic Source": "Paid Search",
+            },
+            {
+                "Record ID": "2",
+                "Email": "A@X.com",
+                "Create Date": "2024-01-03 10:05",
+                "Original Traffic Source": "Offline Sources",
+            },
+        ],
+    )
+    _write(src, "companies", [{"Record ID": "9", "Name": "Acme", "Segment": "SMB"}])
+    _write(
+        src,
+        "deals",
+        [
+            {
+                "Record ID": "d1",
+                "Deal Stage": "Closed Won",
+                "Amount": "50",
+                "Create Date": "2024-01-05",
+                "Close Date": "2024-01-09 12:00",
+                "Associated Company IDs (Primary)": "9",
+                "Associated Contact IDs": "2",
+                "Associated Contact": "Bob b@x.com",
+            },
+        ],
+    )
+    _write(
+        src,
+        "email_event",
+        [
+            {
+                "id": "e1",
+                "created": "2024-01-04 10:00:00",
+                "type": "SENT",
+                "recipient": "a@x.com",
+                "email_campaign_id": "",
+                "filtered_event": "1.0",
+                "sent_by_id": "",
+            },
+        ],
+    )
+    result = import_source("hubspot", src, tmp_path / "out")
+    contacts = pd.read_parquet(tmp_path / "out" / "contacts.parquet").sort_values("contact_id")
+    assert contacts.channel.tolist() == ["paid_search", "offline"]
+    accounts = pd.read_parquet(tmp_path / "out" / "accounts.parquet")
+    assert accounts[["account_id", "name", "segment"]].values.tolist() == [["9", "Acme", "SMB"]]
+    deals = pd.read_parquet(tmp_path / "out" / "deals.parquet")
+    assert deals[["deal_id", "status", "account_id", "contact_id"]].values.tolist() == [
+        ["d1", "won", "9", "2"]
+    ]
+    # two contacts share the address: the event is named, not given to one of them
+    assert result.ledger.tables["email_event"].quarantined == {
+        "recipient matches several contacts (by email, any case)": 1
+    }
+
+
+def test_a_stage_table_without_flags_reads_stages_by_their_ids(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    _write(
+        src,
+        "deal",
+        [
+            {
+                "deal_id": "d1",
+                "deal_pipeline_id": "default",
+                "deal_pipeline_stage_id": "closedwon",
+                "property_amount": "10",
+                "property_createdate": "2024-01-01",
+                "property_closedate": "2024-01-05",
+            },
+            {
+                "deal_id": "d2",
+                "deal_pipeline_id": "default",
+                "deal_pipeline_stage_id": "appointmentscheduled",
+                "property_amount": "20",
+                "property_createdate": "2024-01-02",
+            },
+        ],
+    )
+    _write(
+        src,
+        "deal_pipeline_stage",
+        [
+            {"stage_id": "closedwon", "pipeline_id": "default", "label": "Closed won"},
+            {"stage_id": "appointmentscheduled", "pipeline_id": "default", "label": "Appointment"},
+        ],
+    )
+    _write(
+        src,
+        "deal_company",
+        [{"deal_id": "d1", "company_id": "9"}, {"deal_id": "d2", "company_id": "9"}],
+    )
+    import_source("hubspot", src, tmp_path / "out")
+    deals = pd.read_parquet(tmp_path / "out" / "deals.parquet").sort_values("deal_id")
+    assert deals[["deal_id", "status"]].values.tolist() == [["d1", "won"], ["d2", "open"]]

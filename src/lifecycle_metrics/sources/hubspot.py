@@ -40,7 +40,7 @@ STAGE_VALUES = {
     "customer": "customer",
 }
 NOT_FUNNEL_STAGES = ("evangelist", "other")
-LEAD_STATUS_STAGES = {"bad_timing": "recycled", "unqualified": "disqualified"}
+LEAD_STATUS_STAGES = {"badtiming": "recycled", "unqualified": "disqualified"}  # squashed
 DEAL_TYPES = {
     "newbusiness": "new_business",
     "existingbusiness": "upsell",
@@ -80,6 +80,9 @@ LABELS = {
     "original source": "hs_analytics_source",
     "original source type": "hs_analytics_source",
     "original source drill-down 1": "hs_analytics_source_data_1",
+    "original source drill down 1": "hs_analytics_source_data_1",
+    "original traffic source": "hs_analytics_source",
+    "original traffic source drill-down 1": "hs_analytics_source_data_1",
     "original source drill-down 2": "hs_analytics_source_data_2",
     "associated company id": "associatedcompanyid",
     "associated company ids (primary)": "associatedcompanyid",
@@ -107,14 +110,13 @@ LABELS = {
     "became an evangelist date": "hs_lifecyclestage_evangelist_date",
     "became an other lifecycle date": "hs_lifecyclestage_other_date",
 }
-COMPANY_LINKS = (
+COMPANY_LINKS = (  # "Associated Company" alone holds names, not ids
     "associated company id",
     "associated company ids (primary)",
     "associated company ids",
-    "associated company",
     "primary associated company id",
 )
-CONTACT_LINKS = ("associated contact ids", "associated contact id", "associated contact")
+CONTACT_LINKS = ("associated contact ids", "associated contact id")
 # Original Source option labels whose internal value is not their label in capitals
 SOURCE_LABELS = {"offline sources": "offline", "organic social": "social_media"}
 
@@ -170,7 +172,9 @@ def _export_kind(header: tuple[str, ...]) -> str | None:
         return None
     if labels & {"deal stage", "deal name", "deal id"}:
         return "deal"
-    if labels & {"company name", "company domain name", "company id"} and "email" not in labels:
+    people_or_deals = {"email", "lifecycle stage", "first name", "deal stage"}
+    company_labels = {"company name", "company domain name", "company id", "name", "segment"}
+    if labels & company_labels and not labels & people_or_deals:
         return "company"
     if labels & {"email", "lifecycle stage", "first name", "contact id"}:
         return "contact"
@@ -189,8 +193,9 @@ def _from_export(given: VendorTable, kind_name: str) -> list[VendorTable]:
     for original in given.header:
         lowered = original.strip().lower()
         key = _label_key(original)
-        if kind_name == "deal" and key in (*COMPANY_LINKS, "associated company ids"):
-            links["company_id"] = table[lowered]
+        if kind_name == "deal" and key in COMPANY_LINKS:
+            if "company_id" not in links or "primary" in key:  # the primary company first
+                links["company_id"] = table[lowered]
             continue
         if kind_name == "deal" and key in CONTACT_LINKS:
             links["contact_id"] = table[lowered]
@@ -333,7 +338,7 @@ def _stage_rows(history: ir.Table) -> Part:
     at = instant(column(history, "timestamp"))
     squashed = _squashed(value)
     stage_of = squashed.cases(*STAGE_VALUES.items(), else_=None)
-    status_of = value.lower().cases(*LEAD_STATUS_STAGES.items(), else_=None)
+    status_of = _squashed(value).cases(*LEAD_STATUS_STAGES.items(), else_=None)
     is_stage = name == "lifecyclestage"
     is_status = name == "hs_lead_status"
     stages = Fates("contact_property_history", history, _history_record(history))
@@ -420,24 +425,32 @@ def _deals(
     pipeline_id = ibis.coalesce(column(deal, "deal_pipeline_id"), _prop(deal, "pipeline"))
     deal = deal.mutate(_stage=stage_id, _pipeline=pipeline_id)
     known_stage: ir.BooleanValue = ibis.literal(False)
+    listed: ir.BooleanValue = ibis.literal(False)
     won_stage: ir.BooleanValue = ibis.literal(False)
     closed_stage: ir.BooleanValue = ibis.literal(False)
     pipeline_wins: ir.BooleanValue = ibis.literal(True)
     if stages is not None:
         live = stages.filter(~_deleted(stages))
+        # a stage whose flags are empty is read by its id (closedwon, closedlost), as SPEC says
+        flagged = column(live, "closed_won").notnull() | column(live, "is_closed").notnull()
         shaped = live.select(
             _stage=column(live, "stage_id"),
             _won=(flag(column(live, "closed_won")).text == "true").fill_null(False),
             _closed=(flag(column(live, "is_closed")).text == "true").fill_null(False),
+            _flagged=flagged,
             _in=column(live, "pipeline_id"),
         )
         per_stage = shaped.group_by("_stage").agg(
-            _won=shaped._won.any(), _closed=shaped._closed.any()
+            _won=shaped._won.any(), _closed=shaped._closed.any(), _flagged=shaped._flagged.any()
         )
-        winning = shaped.group_by("_in").agg(_wins=shaped._won.any())
+        # a pipeline that closes deals but has no closed-won stage can never win one
+        winning = shaped.group_by("_in").agg(
+            _wins=shaped._won.any() | ~shaped._closed.any(), _listed=shaped._in.count()
+        )
         deal = deal.left_join(per_stage, "_stage").drop("_stage_right")
         deal = deal.left_join(winning, deal._pipeline == winning._in).drop("_in")
-        known_stage = deal._won.notnull()
+        listed = deal._won.notnull()
+        known_stage = listed & deal._flagged.fill_null(False)
         won_stage = deal._won.fill_null(False)
         closed_stage = deal._closed.fill_null(False)
         pipeline_wins = deal._wins.fill_null(True)
@@ -477,7 +490,7 @@ def _deals(
     fates.skip(_deleted(deal), "deleted in the source")
     fates.quarantine(
         stages is not None
-        and (deal._stage.notnull() & ~known_stage & ~squashed.isin(("closedwon", "closedlost")))
+        and (deal._stage.notnull() & ~listed & ~squashed.isin(("closedwon", "closedlost")))
         if stages is not None
         else ibis.literal(False),
         "its stage is not in deal_pipeline_stage",
@@ -587,6 +600,12 @@ def _email_events(event: ir.Table, contact: ir.Table | None, status: ir.Table | 
     fates.quarantine(
         who.isnull(),
         "recipient matches no contact (by email, any case)",
+        "recipient",
+        column(event, "recipient"),
+    )
+    fates.quarantine(
+        event._many > 1,
+        "recipient matches several contacts (by email, any case)",
         "recipient",
         column(event, "recipient"),
     )

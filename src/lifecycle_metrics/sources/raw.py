@@ -78,6 +78,17 @@ def _header(con: DuckDBBackend, path: Path) -> tuple[str, ...]:
     return tuple(str(row[0]) for row in described)
 
 
+def _is_canonical(name: str, header: tuple[str, ...]) -> bool:
+    """Whether a file named after a canonical table holds that table's required columns.
+
+    If not, it is a vendor's file, such as a HubSpot export saved as contacts.csv.
+    """
+    from lifecycle_metrics.schema import table_spec
+
+    columns = {column.strip().lower() for column in header}
+    return set(table_spec(name).required_columns) <= columns
+
+
 def read_export(con: DuckDBBackend, src: str | Path) -> RawExport:
     """Land every table of SRC (folder, DuckDB file or connection URL) as text on `con`."""
     text = str(src)
@@ -113,7 +124,7 @@ def read_export(con: DuckDBBackend, src: str | Path) -> RawExport:
         else:
             _read_parquet(con, file, view)
         stem = file.stem.lower()
-        if stem in TABLE_NAMES:
+        if stem in TABLE_NAMES and _is_canonical(stem, _header(con, file)):
             if stem in canonical:
                 raise DataError(f"{path}: canonical table {stem!r} is given twice")
             canonical[stem] = _as_text(con, view, str(file))
@@ -156,7 +167,7 @@ def _read_url(con: DuckDBBackend, url: str) -> RawExport:
         origin = f"{shown}:{name}"
         _lowercase_columns(con, f'"{staging}"', view, origin, "rowid + 1")
         header = tuple(remote.table(name).columns)
-        if name.lower() in TABLE_NAMES:
+        if name.lower() in TABLE_NAMES and _is_canonical(name.lower(), header):
             canonical[name.lower()] = _as_text(con, view, origin)
             canonical_origin[name.lower()] = origin
         else:

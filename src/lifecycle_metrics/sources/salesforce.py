@@ -668,17 +668,13 @@ def _stage_parts(
 ) -> list[Part]:
     """One stage change per stage a person entered (the view holds imported people only).
 
-    A person none of whose records holds any custom date (an org without the fields, or
-    records older than them) takes the fallbacks; so does every person for a field no table has.
+    SPEC §7's fallbacks stand in for a custom date field the export does not have; where the
+    field is there, an empty value means the person never entered that stage.
     """
-    any_date: ir.BooleanValue = ibis.literal(False)
-    for stage, value in dates.items():
-        if present[stage]:
-            any_date = any_date | value.notnull()
     parts: list[Part] = []
     for stage in FUNNEL_STAGES:
         fallback = fallbacks.get(stage, ibis.null().cast("string"))
-        at = ibis.ifelse(any_date, dates[stage], fallback) if present[stage] else fallback
+        at = dates[stage] if present[stage] else fallback
         rows = view.mutate(_at=at, _who=person).filter(ibis._._at.notnull())
         fates = Fates(source, rows, rows._who + " " + stage)
         parts.append(

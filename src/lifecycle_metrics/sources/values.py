@@ -11,11 +11,16 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
-from lifecycle_metrics.validate.coerce import TIMESTAMP_PATTERN, trimmed
+from lifecycle_metrics.validate.coerce import trimmed
 
 EPOCH_MILLISECONDS = r"^-?\d{12,14}$"  # HubSpot's API and exports: milliseconds since 1970
 # `2019-09-15 2:50:54` (a one-digit hour, as the connectors' seeds print it) and `… UTC`
 ONE_DIGIT_HOUR = r"^(\d{4}-\d{2}-\d{2})[T ](\d):"
+# SPEC's timestamps (validate.coerce.TIMESTAMP_PATTERN) with hours, minutes and seconds in range
+STRICT_TIMESTAMP = (
+    r"^\d{4}-\d{2}-\d{2}(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:[.,]\d{1,9})?)?)?"
+    r" ?(?:Z|z|[+-]\d{2}(?::?\d{2})?)?$"
+)
 US_DATE = r"^(\d{1,2})/(\d{1,2})/(\d{4})(?: (\d{1,2}):(\d{2})(?::(\d{2}))? ?([AaPp][Mm])?)?$"
 
 
@@ -55,56 +60,51 @@ def instant(value: ir.StringValue) -> Read:
     """An ISO 8601 timestamp as SPEC reads it: naive stays naive, offsets and epochs become UTC.
 
     Accepts HubSpot's epoch milliseconds, a one-digit hour, a trailing ` UTC`, Salesforce's
-    `+0000` and US dates (`6/30/2024 2:05 PM`), which exports print in a US locale.
+    `+0000` and US dates (`6/30/2024 2:05 PM`), which exports print in a US locale. The
+    expression names each piece once or twice only: imports read many timestamp columns, and
+    every repetition is written out again in the SQL.
     """
     cleaned = value.re_replace(r"\s+UTC$", "Z").re_replace(ONE_DIGIT_HOUR, r"\1 0\2:")
-    is_epoch = cleaned.re_search(EPOCH_MILLISECONDS)
-    milliseconds = cleaned.try_cast("int64")
-    seconds = ibis.ifelse(is_epoch, milliseconds, 0).div(1000).floor().cast("int64")
-    remainder = (ibis.ifelse(is_epoch, milliseconds, 0) - seconds * 1000).cast("string")
-    from_epoch = (
-        seconds.as_timestamp("s").strftime("%Y-%m-%dT%H:%M:%S") + "." + remainder.lpad(3, "0") + "Z"
-    )
-    month = cleaned.re_extract(US_DATE, 1)
-    day = cleaned.re_extract(US_DATE, 2)
-    year = cleaned.re_extract(US_DATE, 3)
+    from_epoch = cleaned.try_cast("int64").as_timestamp("ms").strftime("%Y-%m-%dT%H:%M:%S.%gZ")
     hour = cleaned.re_extract(US_DATE, 4).nullif("").try_cast("int64")
     meridiem = cleaned.re_extract(US_DATE, 7).upper().nullif("")
-    hour24 = ibis.cases(
-        (meridiem.isnull(), hour),
-        ((meridiem == "AM") & (hour == 12), 0),
-        ((meridiem == "PM") & (hour < 12), hour + 12),
-        else_=hour,
-    )
-    us_time = ibis.ifelse(
-        hour.isnull(),
-        "",
+    hour24 = ibis.ifelse(meridiem.isnull(), hour, hour % 12 + ibis.ifelse(meridiem == "PM", 12, 0))
+    us_time = (
         " "
         + _two(hour24.cast("string"))
         + ":"
         + cleaned.re_extract(US_DATE, 5)
         + ":"
-        + _two(cleaned.re_extract(US_DATE, 6).nullif("").fill_null("0")),
+        + _two(cleaned.re_extract(US_DATE, 6).nullif("").fill_null("0"))
+    ).fill_null("")
+    from_us = (
+        cleaned.re_extract(US_DATE, 3)
+        + "-"
+        + _two(cleaned.re_extract(US_DATE, 1))
+        + "-"
+        + _two(cleaned.re_extract(US_DATE, 2))
+        + us_time
     )
-    from_us = year + "-" + _two(month) + "-" + _two(day) + us_time
     canonical = ibis.cases(
-        (is_epoch, from_epoch),
+        (cleaned.re_search(EPOCH_MILLISECONDS), from_epoch),
         (cleaned.re_search(US_DATE), from_us),
         else_=cleaned,
     )
-    # the pattern checks digits only: 2024-02-30, 2024-13-45 and 25:00 are no instants either
-    calendar = canonical.substr(0, 10).try_cast("date").notnull() & ~canonical.re_search(
-        r"[T ](2[4-9]|[3-9]\d):|[T ]\d{2}:[6-9]\d|[T ]\d{2}:\d{2}:[6-9]\d"
+    # STRICT_TIMESTAMP checks hours, minutes and seconds; the date cast checks the calendar
+    # (2024-02-30 and 2024-13-45 are no instants)
+    valid = (
+        canonical.re_search(STRICT_TIMESTAMP) & canonical.substr(0, 10).try_cast("date").notnull()
     )
-    valid = canonical.re_search(TIMESTAMP_PATTERN) & calendar
-    return Read(ibis.ifelse(valid, canonical, ibis.null().cast("string")), value.notnull() & ~valid)
+    result = ibis.ifelse(valid, canonical, ibis.null().cast("string"))
+    return Read(result, value.notnull() & result.isnull())
 
 
 def flag(value: ir.StringValue) -> Read:
     """A boolean as `true`/`false` (SPEC's words, any case; empty is false)."""
     lowered = value.lower()
-    true = lowered.isin(("true", "1", "yes", "t", "y"))
-    false = lowered.isin(("false", "0", "no", "f", "n"))
+    # 1.0 / 0.0: a flag column a spreadsheet or pandas wrote as numbers
+    true = lowered.isin(("true", "1", "1.0", "yes", "t", "y"))
+    false = lowered.isin(("false", "0", "0.0", "no", "f", "n"))
     result = ibis.cases((true, "true"), (false | value.isnull(), "false"), else_=ibis.null())
     return Read(result.cast("string"), value.notnull() & ~(true | false))
 
