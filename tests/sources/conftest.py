@@ -23,6 +23,12 @@ def canonical_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def canonical_metrics(canonical_demo: Path) -> list[tuple[object, ...]]:
+    """Every metric of the canonical demo, computed once for every vendor's round trip."""
+    return every_metric(canonical_demo)
+
+
 def every_metric(folder: Path) -> list[tuple[object, ...]]:
     """Every metric, month and member (totals and the four dimensions), sorted, to compare."""
     frame = lifecycle_metrics.compute(folder, by=DIMENSIONS)
