@@ -649,3 +649,35 @@ def test_fallback_columns_for_account_source_internal_and_segment(tmp_path: Path
     assert _table(out / "accounts.parquet", "account_id", "name", "segment") == [
         ["ACME", "Acme", "SMB"]
     ]
+
+
+def test_an_activity_may_name_its_program_and_carry_its_own_message_id(tmp_path: Path) -> None:
+    src = _export(
+        tmp_path / "src",
+        {
+            "lead": LEADS,
+            "program": PROGRAMS,  # no smart-campaign table: campaign_id names the program
+            "activity_send_email": [
+                {
+                    "id": "s1",
+                    "lead_id": "1",
+                    "activity_date": "2024-02-01 09:00:00",
+                    "campaign_id": "1001",
+                    "message_id": "m-7",
+                },
+            ],
+            "activity_open_email": [
+                {
+                    "id": "o1",
+                    "lead_id": "1",
+                    "activity_date": "2024-02-01 10:00:00",
+                    "campaign_id": "1001",
+                    "message_id": "m-7",
+                },
+            ],
+        },
+    )
+    import_source("marketo", src, tmp_path / "out")
+    assert _table(
+        tmp_path / "out" / "activities.parquet", "activity_id", "campaign_id", "message_id"
+    ) == [["o1", "1001", "m-7"], ["s1", "1001", "m-7"]]

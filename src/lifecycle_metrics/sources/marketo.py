@@ -405,15 +405,19 @@ class Programs:
     """Each smart campaign's program (None: the export holds no campaign table)."""
 
     of_campaign: ir.Table | None  # `_smart` → `_program`
+    ids: ir.Table | None = None  # `_program_id`: the programs themselves
 
 
-def _programs(campaign: ir.Table | None) -> Programs:
+def _programs(campaign: ir.Table | None, program: ir.Table | None = None) -> Programs:
+    ids = None
+    if program is not None:
+        ids = program.select(_program_id=_id(column(program, "id"))).distinct()
     if campaign is None:
-        return Programs(None)
+        return Programs(None, ids)
     shaped = campaign.select(
         _smart=_id(column(campaign, "id")), _program=_id(column(campaign, "program_id"))
     )
-    return Programs(shaped.group_by("_smart").agg(_program=shaped._program.max()))
+    return Programs(shaped.group_by("_smart").agg(_program=shaped._program.max()), ids)
 
 
 def _machine(table: ir.Table) -> Read:
@@ -439,9 +443,15 @@ def _activities(name: str, table: ir.Table, people: People, programs: Programs) 
     rows = who.table
     unresolved: ir.BooleanValue = ibis.literal(False)
     program = ibis.null().cast("string")
+    # a campaign_id that is a program's own id (a writer with programs and no smart campaigns)
+    names_program: ir.BooleanValue = ibis.literal(False)
+    if programs.ids is not None:
+        names_program = rows._smart_id.isin(programs.ids._program_id)
     if programs.of_campaign is not None:
-        unresolved = rows._smart_id.notnull() & rows._smart.isnull()
-        program = rows._program
+        unresolved = rows._smart_id.notnull() & rows._smart.isnull() & ~names_program
+        program = ibis.ifelse(rows._smart.isnull() & names_program, rows._smart_id, rows._program)
+    elif programs.ids is not None:
+        program = ibis.ifelse(names_program, rows._smart_id, ibis.null().cast("string"))
     at = _instant(rows, "activity_date")
     machine = _machine(rows)
     record = _id(column(rows, "id"))
@@ -466,7 +476,9 @@ def _activities(name: str, table: ir.Table, people: People, programs: Programs) 
         column(rows, "is_bot_activity"),
     )
     message = ibis.null().cast("string")
-    if name in EMAIL_ACTIVITIES:
+    if name in EMAIL_ACTIVITIES and "message_id" in rows.columns:
+        message = column(rows, "message_id")  # a writer's own message ids, as given
+    elif name in EMAIL_ACTIVITIES:
         # Marketo has no message id: one send is one run of a smart campaign, one email, one lead
         run = _id(column(rows, "campaign_run_id"))
         template = _id(
@@ -600,7 +612,7 @@ def translate(tables: dict[str, VendorTable], ledger: Ledger) -> dict[str, list[
         parts["accounts"] = [_accounts(get["lead"], people)]
     if "program" in get:
         parts["campaigns"] = [_campaigns(get["program"], get.get("program_tag"))]
-    programs = _programs(get.get("campaign"))
+    programs = _programs(get.get("campaign"), get.get("program"))
     for name in ACTIVITIES:
         if name in get:
             parts.setdefault("activities", []).append(
