@@ -42,12 +42,11 @@ from lifecycle_metrics.schema import ROW, TABLE_NAMES, Column, ColumnType, Table
 from lifecycle_metrics.sources.ledger import Fates, Ledger, Part
 from lifecycle_metrics.sources.raw import FILE_COLUMN, RawExport, VendorTable
 from lifecycle_metrics.sources.store import IMPORT
-from lifecycle_metrics.sources.values import Read, flag, instant, number, text
+from lifecycle_metrics.sources.values import Read, flag, instant, number, text, wall_clock
 from lifecycle_metrics.validate.coerce import (
     INTEGER_TEXT_PATTERN,
     MONTH_TEXT_PATTERN,
     TIMESTAMP_PATTERN,
-    _wall,
 )
 
 kind = "mapping"
@@ -1192,7 +1191,7 @@ def _walls(stages: _Stages, rows: ir.Table, names: list[str]) -> ir.Table:
         given_zone = value.re_extract(TIMESTAMP_PATTERN, 5).nullif("")
         walls[f"{name}_naive"] = value.re_search(TIMESTAMP_PATTERN) & given_zone.isnull()
         walls[f"{name}_fraction"] = value.re_extract(TIMESTAMP_PATTERN, 4).nullif("").notnull()
-        walls[f"{name}_wall"] = _wall(value)  # NULL for a day the calendar lacks (02-30)
+        walls[f"{name}_wall"] = wall_clock(value)  # NULL for a day the calendar lacks (02-30)
     rows = stages.add(rows, walls)
     unreal = {f"{n}_unreal": rows[n].notnull() & rows[f"{n}_wall"].isnull() for n in names}
     return stages.add(rows, unreal)

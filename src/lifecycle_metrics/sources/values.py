@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
-from lifecycle_metrics.validate.coerce import trimmed
+from lifecycle_metrics.validate.coerce import TIMESTAMP_PATTERN, trimmed
 
 EPOCH_MILLISECONDS = r"^-?\d{12,14}$"  # HubSpot's API and exports: milliseconds since 1970
 # `2019-09-15 2:50:54` (a one-digit hour, as the connectors' seeds print it) and `… UTC`
@@ -118,3 +118,24 @@ def number(value: ir.StringValue) -> Read:
 def member(value: ir.StringValue) -> ir.StringValue:
     """A channel name as SPEC's members are spelled: lower case, words joined by `_`."""
     return value.lower().re_replace(r"[^a-z0-9]+", "_").re_replace(r"^_+|_+$", "").nullif("")
+
+
+def wall_clock(value: ir.StringValue) -> ir.TimestampValue:
+    """The wall-clock time a timestamp text writes, its offset (if any) not applied.
+
+    NULL when the text is no SPEC timestamp or names a day the calendar lacks (2024-02-30).
+    """
+
+    def group(index: int) -> ir.StringValue:
+        return value.re_extract(TIMESTAMP_PATTERN, index).nullif("")
+
+    fraction = group(4).substr(0, 6)
+    wall = (
+        group(1)
+        + " "
+        + group(2).fill_null("00:00")
+        + ":"
+        + group(3).fill_null("00")
+        + ("." + fraction).fill_null("")
+    )
+    return wall.try_cast("timestamp")
