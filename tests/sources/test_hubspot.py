@@ -554,3 +554,21 @@ def test_a_stage_table_without_flags_reads_stages_by_their_ids(tmp_path: Path) -
     import_source("hubspot", src, tmp_path / "out")
     deals = pd.read_parquet(tmp_path / "out" / "deals.parquet").sort_values("deal_id")
     assert deals[["deal_id", "status"]].values.tolist() == [["d1", "won"], ["d2", "open"]]
+
+
+def test_a_deal_moved_to_another_company_keeps_only_its_new_link(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    deal = {
+        "deal_id": "d1",
+        "deal_pipeline_stage_id": "closedwon",
+        "property_amount": "5",
+        "property_createdate": "2024-01-01",
+        "property_closedate": "2024-01-02",
+    }
+    _write(src, "deal", [deal])
+    _write(src, "deal_company", [{"deal_id": "d1", "company_id": "7"}])
+    import_source("hubspot", src, tmp_path / "out")
+    _write(src, "deal_company", [{"deal_id": "d1", "company_id": "8"}])
+    import_source("hubspot", src, tmp_path / "out")
+    deals = pd.read_parquet(tmp_path / "out" / "deals.parquet")
+    assert deals[["deal_id", "account_id"]].values.tolist() == [["d1", "8"]]

@@ -25,8 +25,11 @@ keys: dict[str, tuple[str, ...]] = {
     "email_campaign": ("id",),
     "email_event": ("id",),
     "deal_pipeline_stage": ("stage_id",),
-    "deal_company": ("deal_id", "company_id"),
-    "deal_contact": ("deal_id", "contact_id"),
+    # a newer export's links of a deal replace all its earlier ones (a deal moved company)
+    "deal_company": ("deal_id",),
+    "deal_contact": ("deal_id",),
+    "engagement_contact": ("engagement_id",),
+    "email_event_status_change": ("id",),
 }
 
 # lifecycle stages (internal values; export labels reduce to them, "Marketing Qualified Lead"
